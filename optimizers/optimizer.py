@@ -1,0 +1,198 @@
+"""An optimizer is a choice of three parts (m, σ, η^t) plus their hyperparameters.
+
+Named presets are data: settings of those parts (``PRESETS``).  ``preset("adam", lr=0.1)`` gives
+one; ``Optimizer(m="momentum", sigma="rms", schedule=Schedule("inv_sqrt"))`` builds any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .parts import HYPERS, M_PARTS, SIGMA_PARTS, OptimizerError
+from .schedules import Schedule
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """θ_i^{t+1} = θ_i^t − (η^t/σ_i^t)·m_i^t, with each part named (see ``optimizers.parts``)."""
+
+    m: str = "gradient"
+    sigma: str = "none"
+    schedule: Schedule = field(default_factory=Schedule)
+    lr: float = HYPERS["lr"].default
+    momentum: float = HYPERS["momentum"].default
+    dampening: float = HYPERS["dampening"].default
+    beta1: float = HYPERS["beta1"].default
+    beta2: float = HYPERS["beta2"].default
+    alpha: float = HYPERS["alpha"].default
+    eps: float = HYPERS["eps"].default
+    weight_decay: float = HYPERS["weight_decay"].default
+    momentum_decay: float = HYPERS["momentum_decay"].default
+    #: AdamW's decoupled weight decay θ ← θ(1 − η^t λ) instead of adding λθ to the gradient
+    decoupled: bool = False
+    #: the preset it came from ("" for a custom build), for labels and colours
+    preset: str = ""
+
+    def __post_init__(self) -> None:
+        label = f"{self.preset or 'optimizer'}: "
+        if self.m not in M_PARTS:
+            raise OptimizerError(f"{label}m must be one of {', '.join(M_PARTS)}, got {self.m!r}")
+        if self.sigma not in SIGMA_PARTS:
+            raise OptimizerError(
+                f"{label}sigma must be one of {', '.join(SIGMA_PARTS)}, got {self.sigma!r}"
+            )
+        object.__setattr__(self, "schedule", Schedule.make(self.schedule))
+        for name, h in HYPERS.items():
+            object.__setattr__(self, name, h.check(getattr(self, name), label))
+        if self.m == "nesterov" and self.dampening != 0.0:
+            raise OptimizerError(f"{label}Nesterov momentum needs dampening = 0 (as in torch)")
+        object.__setattr__(self, "decoupled", bool(self.decoupled))
+
+    @property
+    def hypers_used(self) -> tuple[str, ...]:
+        """The hyperparameters this combination of parts actually reads."""
+        used = ["lr", *M_PARTS[self.m].hypers, *SIGMA_PARTS[self.sigma].hypers, "weight_decay"]
+        return tuple(dict.fromkeys(used))
+
+    @property
+    def label(self) -> str:
+        if self.preset:
+            return PRESETS[self.preset].label
+        return f"{M_PARTS[self.m].label} / {SIGMA_PARTS[self.sigma].label}"
+
+    def with_(self, **changes: Any) -> Optimizer:
+        if "schedule" in changes:
+            changes["schedule"] = Schedule.make(changes["schedule"])
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Only what differs from the preset's (or the defaults'), for URLs and fixtures."""
+        base = preset(self.preset) if self.preset else Optimizer()
+        out: dict[str, Any] = {"preset": self.preset} if self.preset else {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name != "preset" and v != getattr(base, f.name):
+                out[f.name] = v.to_dict() if isinstance(v, Schedule) else v
+        return out
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    label: str
+    settings: Mapping[str, Any]
+    about: str
+    lecture: bool = False  # the lecture's own form, not a library's
+
+
+PRESETS: dict[str, Preset] = {
+    p.key: p
+    for p in (
+        Preset("gd", "GD", {"lr": 1e-2}, "vanilla gradient descent: torch.optim.SGD"),
+        Preset(
+            "momentum",
+            "Momentum",
+            {"m": "momentum", "momentum": 0.9, "lr": 1e-2},
+            "heavy-ball momentum: torch.optim.SGD(momentum=0.9)",
+        ),
+        Preset(
+            "nesterov",
+            "Nesterov",
+            {"m": "nesterov", "momentum": 0.9, "lr": 1e-2},
+            "Nesterov momentum: torch.optim.SGD(momentum=0.9, nesterov=True)",
+        ),
+        Preset(
+            "adagrad",
+            "Adagrad",
+            {"sigma": "adagrad", "eps": 1e-10, "lr": 1e-2},
+            "sum of squared gradients, ε outside the root: torch.optim.Adagrad",
+        ),
+        Preset(
+            "rms",
+            "RMS (lecture)",
+            {"sigma": "rms", "lr": 1e-2},
+            "root mean square of past gradients, LECTURE.md §3.1 (mean, not sum; no ε)",
+            lecture=True,
+        ),
+        Preset(
+            "rmsprop",
+            "RMSprop",
+            {"sigma": "rmsprop", "alpha": 0.99, "eps": 1e-8, "lr": 1e-2},
+            "torch.optim.RMSprop: average of squares starting at 0, ε outside the root",
+        ),
+        Preset(
+            "rmsprop_lecture",
+            "RMSProp (lecture)",
+            {"sigma": "rmsprop_lecture", "alpha": 0.9, "lr": 1e-2},
+            "RMSProp as in LECTURE.md §3.2: σ⁰ = |g⁰|, no ε",
+            lecture=True,
+        ),
+        Preset(
+            "adam",
+            "Adam",
+            {"m": "adam", "sigma": "adam", "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "lr": 1e-3},
+            "RMSProp + momentum with bias correction: torch.optim.Adam",
+        ),
+        Preset(
+            "adamw",
+            "AdamW",
+            {
+                "m": "adam",
+                "sigma": "adam",
+                "lr": 1e-3,
+                "weight_decay": 1e-2,
+                "decoupled": True,
+            },
+            "Adam with decoupled weight decay: torch.optim.AdamW",
+        ),
+        Preset(
+            "nadam",
+            "NAdam",
+            {"m": "nadam", "sigma": "adam", "lr": 2e-3, "momentum_decay": 4e-3},
+            "Adam with Nesterov momentum: torch.optim.NAdam",
+        ),
+        Preset(
+            "radam",
+            "RAdam",
+            {"m": "adam", "sigma": "radam", "lr": 1e-3},
+            "Adam with a rectified σ that acts as a built-in warm-up: torch.optim.RAdam",
+        ),
+    )
+}
+
+
+def preset(name: str, **overrides: Any) -> Optimizer:
+    """The named preset, with any setting overridden: ``preset("adam", lr=0.1)``."""
+    try:
+        p = PRESETS[name]
+    except (KeyError, TypeError):
+        raise OptimizerError(
+            f"unknown optimizer preset {name!r}; choose one of: {', '.join(PRESETS)}"
+        ) from None
+    known = {f.name for f in fields(Optimizer)} - {"preset"}
+    for k in overrides:
+        if k not in known:
+            known_list = ", ".join(sorted(known))
+            raise OptimizerError(f"{name}: unknown setting {k!r} (known: {known_list})")
+    return Optimizer(**{**p.settings, **overrides, "preset": name})
+
+
+def make_optimizer(spec: Optimizer | str | Mapping[str, Any]) -> Optimizer:
+    """An Optimizer from itself, a preset name, or a dict like {"preset": "adam", "lr": 0.1}."""
+    if isinstance(spec, Optimizer):
+        return spec
+    if isinstance(spec, str):
+        return preset(spec)
+    if isinstance(spec, Mapping):
+        d = dict(spec)
+        name = d.pop("preset", "")
+        if name:
+            return preset(name, **d)
+        known = {f.name for f in fields(Optimizer)} - {"preset"}
+        for k in d:
+            if k not in known:
+                raise OptimizerError(f"unknown optimizer setting {k!r}")
+        return Optimizer(**d)
+    raise OptimizerError(f"an optimizer must be a preset name, a mapping or an Optimizer: {spec!r}")

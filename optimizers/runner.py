@@ -1,0 +1,251 @@
+"""One call runs many (optimizer, hyperparameters, start) combinations on one surface.
+
+>>> from surfaces import get_surface
+>>> from optimizers import run, preset
+>>> res = run(get_surface("ellipse", ratio=1000, tilt=0.1),
+...           [preset("adam", lr=0.05), preset("rms", lr=0.05)], start=(-1.6, 1.2), steps=1000)
+>>> res.theta.shape, res.final_loss, res.diverged
+((2, 1001, 2), array([...]), array([False, False]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from surfaces import Surface, get_surface
+
+from . import kernel as K
+from .optimizer import Optimizer, make_optimizer
+from .parts import M_PARTS, SIGMA_PARTS, OptimizerError
+
+Array = NDArray[np.float64]
+
+MAX_STEPS = 1_000_000
+MAX_RUNS = 4_096
+#: runs × steps of one call (the η^t table alone is 8 bytes a cell)
+MAX_WORK = 10_000_000
+#: bytes the recorded arrays of one call may take
+MAX_RECORD_BYTES = 256 * 2**20
+
+RECORDABLE = ("theta", "loss", "grad", "eta", "sigma", "m")
+_FLOATS_PER_CELL = {"theta": 2, "loss": 1, "grad": 2, "eta": 1, "sigma": 2, "m": 2}
+_M_CODE = {k: i for i, k in enumerate(M_PARTS)}
+_S_CODE = {k: i for i, k in enumerate(SIGMA_PARTS)}
+STOP_REASONS = {K.STOP_NONE: "", K.STOP_NONFINITE: "overflow", K.STOP_BOUND: "left the surface"}
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """What a batch of R runs of T updates produced.
+
+    Positions t = 0..T (shape (R, T+1, …)): ``theta``, ``loss``, ``grad``, ``grad_norm``.
+    Updates t = 0..T−1 (shape (R, T, …)): ``eta`` (η^t), ``sigma`` (σ_i^t), ``m`` (m_i^t),
+    ``effective_step`` (η^t/σ_i^t).  Unrecorded arrays are None.  A run that diverged has
+    ``length[r]`` < T+1 valid positions; its records after that repeat the last valid one, so
+    every number is finite.
+    """
+
+    surface: Surface
+    optimizers: tuple[Optimizer, ...]
+    starts: Array
+    steps: int
+    length: NDArray[np.int64]
+    stop: NDArray[np.int64]
+    hit: NDArray[np.int64]
+    final_theta: Array
+    final_loss: Array
+    theta: Array | None = None
+    loss: Array | None = None
+    grad: Array | None = None
+    eta: Array | None = None
+    sigma: Array | None = None
+    m: Array | None = None
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.optimizers)
+
+    @property
+    def diverged(self) -> NDArray[np.bool_]:
+        return self.length < self.steps + 1
+
+    @property
+    def diverged_at(self) -> NDArray[np.int64]:
+        """The first position that was not valid, or −1 for a run that did not diverge."""
+        return np.where(self.diverged, self.length, -1)
+
+    def stop_reason(self, r: int) -> str:
+        return STOP_REASONS[int(self.stop[r])]
+
+    @cached_property
+    def grad_norm(self) -> Array | None:
+        return None if self.grad is None else np.hypot(self.grad[..., 0], self.grad[..., 1])
+
+    @cached_property
+    def effective_step(self) -> Array | None:
+        if self.eta is None or self.sigma is None:
+            return None
+        return self.eta[..., None] / self.sigma
+
+
+def _starts(start: ArrayLike, n: int, bound: float) -> Array:
+    try:
+        s = np.array(start, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise OptimizerError(f"start must be two finite numbers (x, y), got {start!r}") from None
+    if s.shape == (2,):
+        s = np.tile(s, (n, 1))
+    elif s.ndim == 2 and s.shape[1] == 2 and s.shape[0] in (1, n):
+        s = np.broadcast_to(s, (n, 2)).copy()
+    else:
+        raise OptimizerError(
+            f"start must be two numbers (x, y), or one (x, y) per run ({n}), got shape {s.shape}"
+        )
+    if not np.all(np.isfinite(s)):
+        raise OptimizerError(f"start must be two finite numbers (x, y), got {start!r}")
+    if np.any(np.abs(s) > bound):
+        raise OptimizerError(f"start must be within ±{bound:g} on this surface, got {start!r}")
+    return s
+
+
+def _eta_table(opts: Sequence[Optimizer], steps: int) -> Array:
+    """η^t for every run (R, T): one vectorised call per distinct schedule, not per run."""
+    t = np.arange(steps, dtype=np.float64)
+    lrs = np.array([o.lr for o in opts], dtype=np.float64)
+    out = np.empty((len(opts), steps), dtype=np.float64)
+    groups: dict[Any, list[int]] = {}
+    for i, o in enumerate(opts):
+        groups.setdefault(o.schedule, []).append(i)
+    for sched, rows in groups.items():
+        idx = np.array(rows)
+        out[idx] = sched(t, lrs[idx, None])
+    if not np.all(np.isfinite(out)) or np.any(out < 0):
+        raise OptimizerError("the learning-rate schedule gave a negative or non-finite η^t")
+    return out
+
+
+def _check_steps(steps: object, n_runs: int) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise OptimizerError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
+    steps = int(steps)
+    if not 1 <= steps <= MAX_STEPS:
+        raise OptimizerError(f"steps must be a whole number from 1 to {MAX_STEPS:,}, got {steps:,}")
+    if n_runs * steps > MAX_WORK:
+        raise OptimizerError(
+            f"runs × steps must be at most {MAX_WORK:,} per call, got "
+            f"{n_runs} × {steps:,} = {n_runs * steps:,}: use fewer runs or fewer steps"
+        )
+    return steps
+
+
+def _wanted(record: Iterable[str] | str) -> set[str]:
+    if record == "all":
+        return set(RECORDABLE)
+    wanted = {record} if isinstance(record, str) else set(record)
+    unknown = wanted - set(RECORDABLE)
+    if unknown:
+        raise OptimizerError(
+            f"record must be 'all' or names from {', '.join(RECORDABLE)}; "
+            f"unknown: {sorted(unknown)}"
+        )
+    return wanted
+
+
+def run(
+    surface: Surface | str,
+    optimizers: Iterable[Optimizer | str | Mapping[str, Any]] | Optimizer | str,
+    start: ArrayLike | None = None,
+    steps: int = 500,
+    record: Iterable[str] | str = "all",
+    target: float | None = None,
+) -> RunResult:
+    """Run every optimizer from its start for ``steps`` updates on ``surface``.
+
+    ``start``: one (x, y) for all runs, or one per run; default the surface's default start.
+    ``record``: "all", or a subset of RECORDABLE (the final θ, loss and divergence are always
+    returned).  ``target``: also report ``hit[r]``, the first position whose loss ≤ target.
+    """
+    if isinstance(surface, str):
+        surface = get_surface(surface)
+    if not isinstance(surface, Surface):
+        raise OptimizerError(f"surface must be a Surface or a surface name, got {surface!r}")
+    if isinstance(optimizers, (Optimizer, str)):
+        optimizers = [optimizers]
+    opts = tuple(make_optimizer(o) for o in optimizers)
+    if not 1 <= len(opts) <= MAX_RUNS:
+        raise OptimizerError(
+            f"the number of runs must be between 1 and {MAX_RUNS}, got {len(opts)}"
+        )
+    steps = _check_steps(steps, len(opts))
+    wanted = _wanted(record)
+    n_bytes = 8 * len(opts) * (steps + 1) * sum(_FLOATS_PER_CELL[k] for k in wanted)
+    if n_bytes > MAX_RECORD_BYTES:
+        raise OptimizerError(
+            f"recording {', '.join(sorted(wanted))} for {len(opts)} runs × {steps:,} steps needs "
+            f"{n_bytes / 2**20:,.0f} MiB, more than {MAX_RECORD_BYTES / 2**20:,.0f} MiB: "
+            "record less, or use fewer runs or steps"
+        )
+    if target is not None and not np.isfinite(float(target)):
+        raise OptimizerError(f"target must be a finite loss, got {target!r}")
+    bound = surface.bound
+    starts = _starts(surface.default_start if start is None else start, len(opts), bound)
+    R, T = len(opts), steps
+    eta = _eta_table(opts, T)
+
+    hp = np.zeros((R, K.N_HYPER), dtype=np.float64)
+    cols = {
+        K.H_MOMENTUM: "momentum",
+        K.H_DAMPENING: "dampening",
+        K.H_BETA1: "beta1",
+        K.H_BETA2: "beta2",
+        K.H_ALPHA: "alpha",
+        K.H_EPS: "eps",
+        K.H_WD: "weight_decay",
+        K.H_DECOUPLED: "decoupled",
+        K.H_PSI: "momentum_decay",
+    }
+    for c, name in cols.items():
+        hp[:, c] = [float(getattr(o, name)) for o in opts]
+    mkind = np.array([_M_CODE[o.m] for o in opts], dtype=np.int64)
+    skind = np.array([_S_CODE[o.sigma] for o in opts], dtype=np.int64)
+
+    def buf(name: str, *shape: int) -> Array:
+        return np.empty(shape if name in wanted else (0,) * len(shape), dtype=np.float64)
+
+    rec = {
+        "theta": buf("theta", R, T + 1, 2),
+        "loss": buf("loss", R, T + 1),
+        "grad": buf("grad", R, T + 1, 2),
+        "sigma": buf("sigma", R, T, 2),
+        "m": buf("m", R, T, 2),
+    }
+    out_theta = np.empty((R, 2))
+    out_loss = np.empty(R)
+    length = np.empty(R, dtype=np.int64)
+    stop = np.empty(R, dtype=np.int64)
+    hit = np.empty(R, dtype=np.int64)
+    K.run_kernel(
+        surface.kind.jit, surface.p, starts, eta, mkind, skind, hp, float(bound),
+        -np.inf if target is None else float(target),
+        rec["theta"], rec["loss"], rec["grad"], rec["sigma"], rec["m"],
+        out_theta, out_loss, length, stop, hit,
+    )  # fmt: skip
+    return RunResult(
+        surface=surface,
+        optimizers=opts,
+        starts=starts,
+        steps=T,
+        length=length,
+        stop=stop,
+        hit=hit,
+        final_theta=out_theta,
+        final_loss=out_loss,
+        eta=eta if "eta" in wanted else None,
+        **{k: (v if k in wanted else None) for k, v in rec.items()},
+    )

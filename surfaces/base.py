@@ -1,0 +1,178 @@
+"""What a surface is: one formula, its parameters, its view box and its critical points.
+
+A surface's formula is a plain function ``fn(x, y, p) -> (loss, dL/dx, dL/dy)`` where ``p``
+is a 1-D float64 array of the surface's parameters, in the order of its ``params``.  It is
+written with NumPy functions and arithmetic only, without branches on values, so that the
+*same source* runs two ways:
+
+- in NumPy, on arrays ``x`` and ``y`` of any shape (contour grids, ``Surface.loss``), and
+- compiled by Numba, on two floats (the engine's time loop in ``optimizers.runner``).
+
+Adding a surface is one such function plus one ``SurfaceKind`` entry in ``surfaces.catalog``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Formula = Callable[[Any, Any, NDArray[np.float64]], tuple[Any, Any, Any]]
+Box = tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
+Points = tuple[tuple[float, float], ...]
+
+
+class SurfaceError(ValueError):
+    """A surface name or a surface parameter that is not allowed; the message says which."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a surface, with the range a user may set it in."""
+
+    name: str
+    default: float
+    lo: float
+    hi: float
+    log: bool = False  # a slider for it should be logarithmic
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class SurfaceKind:
+    """A family of surfaces: the formula and everything known about it, as functions of ``p``."""
+
+    key: str
+    name: str
+    description: str
+    fn: Formula
+    params: tuple[Param, ...] = ()
+    view: Callable[[NDArray[np.float64]], Box] = lambda p: (-2.0, 2.0, -2.0, 2.0)
+    minima: Callable[[NDArray[np.float64]], Points] = lambda p: ()
+    saddles: Callable[[NDArray[np.float64]], Points] = lambda p: ()
+    start: Callable[[NDArray[np.float64]], tuple[float, float]] | None = None
+    group: str = "classic"
+    #: True when the loss grows without bound below (a saddle that is not bounded below):
+    #: runs there are expected to leave the view, and are stopped only at the wide bound.
+    unbounded_below: bool = False
+
+    def __call__(self, **values: float) -> Surface:
+        return Surface(self, values)
+
+    @cached_property
+    def jit(self) -> Callable[..., tuple[float, float, float]]:
+        """The formula compiled for two floats (for the engine); compiled once per process."""
+        import numba
+
+        return numba.njit(cache=True)(self.fn)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One surface with its parameter values set: loss and gradient over points shaped (..., 2)."""
+
+    kind: SurfaceKind
+    values: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        known = {q.name: q for q in self.kind.params}
+        for name in self.values:
+            if name not in known:
+                allowed = ", ".join(known) or "none"
+                raise SurfaceError(
+                    f"surface {self.kind.key!r} has no parameter {name!r} (it has: {allowed})"
+                )
+        full = {}
+        for q in self.kind.params:
+            v = self.values.get(q.name, q.default)
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                raise SurfaceError(
+                    f"{self.kind.key}.{q.name} must be a number, got {v!r}"
+                ) from None
+            if not (math.isfinite(v) and q.lo <= v <= q.hi):
+                raise SurfaceError(
+                    f"{self.kind.key}.{q.name} must be between {q.lo:g} and {q.hi:g}, got {v!r}"
+                )
+            full[q.name] = v
+        object.__setattr__(self, "values", full)
+
+    # -- identity ---------------------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        return self.kind.key
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+    @property
+    def description(self) -> str:
+        return self.kind.description
+
+    @cached_property
+    def p(self) -> NDArray[np.float64]:
+        """The parameter vector handed to the formula."""
+        return np.array([self.values[q.name] for q in self.kind.params] or [0.0], dtype=np.float64)
+
+    # -- the formula over points shaped (..., 2) --------------------------------------------
+    def value_and_grad(self, points: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        pts = np.asarray(points, dtype=np.float64)
+        if pts.shape[-1:] != (2,):
+            raise SurfaceError(f"points must have shape (..., 2), got {pts.shape}")
+        with np.errstate(all="ignore"):
+            loss, gx, gy = self.kind.fn(pts[..., 0], pts[..., 1], self.p)
+        shape = pts.shape[:-1]
+        loss = np.broadcast_to(np.asarray(loss, dtype=np.float64), shape)
+        grad = np.stack(np.broadcast_arrays(gx, gy), axis=-1).astype(np.float64, copy=False)
+        return loss, grad.reshape((*shape, 2))
+
+    def loss(self, points: ArrayLike) -> NDArray[np.float64]:
+        return self.value_and_grad(points)[0]
+
+    def grad(self, points: ArrayLike) -> NDArray[np.float64]:
+        return self.value_and_grad(points)[1]
+
+    # -- what is known about it -------------------------------------------------------------
+    @property
+    def view(self) -> Box:
+        return tuple(float(v) for v in self.kind.view(self.p))  # type: ignore[return-value]
+
+    @property
+    def minima(self) -> Points:
+        return tuple((float(a), float(b)) for a, b in self.kind.minima(self.p))
+
+    @property
+    def saddles(self) -> Points:
+        return tuple((float(a), float(b)) for a, b in self.kind.saddles(self.p))
+
+    @property
+    def default_start(self) -> tuple[float, float]:
+        """A start point that shows the surface's character (inside the view box)."""
+        if self.kind.start is not None:
+            a, b = self.kind.start(self.p)
+            return float(a), float(b)
+        x0, x1, y0, y1 = self.view
+        return x0 + 0.15 * (x1 - x0), y0 + 0.85 * (y1 - y0)
+
+    @property
+    def bound(self) -> float:
+        """A run whose |x| or |y| exceeds this has left the surface for good: it diverged."""
+        x0, x1, y0, y1 = self.view
+        return 1e4 * max(abs(x0), abs(x1), abs(y0), abs(y1), x1 - x0, y1 - y0)
+
+    def grid(
+        self, n: int = 200
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """x (n,), y (n,) and the loss on the grid (n, n) indexed [y, x], for contour plots."""
+        x0, x1, y0, y1 = self.view
+        xs = np.linspace(x0, x1, n)
+        ys = np.linspace(y0, y1, n)
+        pts = np.stack(np.meshgrid(xs, ys), axis=-1)
+        return xs, ys, self.loss(pts)
