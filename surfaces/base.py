@@ -103,6 +103,16 @@ class Surface:
             full[q.name] = v
         object.__setattr__(self, "values", full)
 
+    def __hash__(self) -> int:  # usable as a cache key: same kind, same values
+        return hash((self.kind.key, tuple(self.values.items())))
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Surface)
+            and other.kind.key == self.kind.key
+            and dict(other.values) == dict(self.values)
+        )
+
     # -- identity ---------------------------------------------------------------------------
     @property
     def key(self) -> str:
@@ -130,8 +140,8 @@ class Surface:
             loss, gx, gy = self.kind.fn(pts[..., 0], pts[..., 1], self.p)
         shape = pts.shape[:-1]
         loss = np.broadcast_to(np.asarray(loss, dtype=np.float64), shape)
-        grad = np.stack(np.broadcast_arrays(gx, gy), axis=-1).astype(np.float64, copy=False)
-        return loss, grad.reshape((*shape, 2))
+        grad = np.stack([np.broadcast_to(gx, shape), np.broadcast_to(gy, shape)], axis=-1)
+        return loss, grad.astype(np.float64, copy=False)
 
     def loss(self, points: ArrayLike) -> NDArray[np.float64]:
         return self.value_and_grad(points)[0]

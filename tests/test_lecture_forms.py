@@ -117,10 +117,9 @@ def test_every_preset_is_the_summary_formula(name):
     assert not res.diverged[0]
     th = res.theta[0]
     step = res.effective_step[0] * res.m[0]
-    if opt.decoupled:  # AdamW shrinks θ by (1 − η^t λ) before the step
-        th_prev = th[:-1] * (1 - res.eta[0][:, None] * opt.weight_decay)
-    else:
-        th_prev = th[:-1]
+    # AdamW shrinks θ by (1 − η^t λ) before the step
+    shrink = (1 - res.eta[0][:, None] * opt.weight_decay) if opt.decoupled else 1.0
+    th_prev = th[:-1] * shrink
     np.testing.assert_allclose(th[1:], th_prev - step, rtol=1e-13, atol=1e-15)
 
 
