@@ -1,0 +1,266 @@
+"""The Playground's sidebar: widgets in, ``Settings`` out.
+
+Widgets are seeded from the canonical settings kept in ``st.session_state["pg_settings"]``
+(first from the URL), so a widget that was hidden (another preset, another surface) or a page
+that was left and re-entered comes back with the user's values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from optimizers import (
+    HYPERS,
+    M_PARTS,
+    PRESETS,
+    SCHEDULE_KINDS,
+    SIGMA_PARTS,
+    Optimizer,
+    Schedule,
+    preset,
+)
+from optimizers.schedules import DECAY_KINDS, schedule_settings
+from surfaces import SURFACES, Param, get_surface
+
+from .colors import run_colors
+from .urlstate import LR_OPTIONS, MAX_RUNS, STEP_OPTIONS, Settings, nearest
+
+STATE = "pg_settings"
+CUSTOM = "custom"
+SCHEDULE_LABELS = {
+    "constant": "constant η",
+    "inv_sqrt": "decay η/√(t+1)",
+    "exponential": "exponential decay",
+    "step": "step decay",
+    "cosine": "cosine annealing",
+    "warmup": "warm-up, then decay",
+    "transformer": "Transformer (warm-up + 1/√t)",
+}
+
+
+def fmt_lr(v: float) -> str:
+    return f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def _seed(key: str, value: Any) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def log_options(lo: float, hi: float, *extra: float) -> list[float]:
+    import math
+
+    decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+    out = {float(f"{m}e{e}") for e in decades for m in (1, 2, 3, 5)}
+    out |= set(extra)
+    return sorted(v for v in out if lo <= v <= hi)
+
+
+def _clear(prefix: str) -> None:
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        del st.session_state[k]
+
+
+# -- callbacks (run before the script, so they may change widget state) ----------------------
+def _remove_run(i: int) -> None:
+    s: Settings = st.session_state[STATE]
+    runs = list(s.runs)
+    if len(runs) > 1:
+        del runs[i]
+    st.session_state[STATE] = replace(s, runs=tuple(runs))
+    _clear("run")
+
+
+def _add_run() -> None:
+    s: Settings = st.session_state[STATE]
+    used = {o.preset for o in s.runs}
+    name = next((p for p in ("adam", "rms", "rmsprop", "momentum", "gd", "adagrad", "radam")
+                 if p not in used), "adam")  # fmt: skip
+    lr = s.runs[-1].lr if s.runs else 0.05
+    st.session_state[STATE] = replace(s, runs=(*s.runs, preset(name, lr=lr))[:MAX_RUNS])
+    _clear("run")
+
+
+def _surface_changed() -> None:
+    """A new surface: its own parameters and its own default start."""
+    _clear("start_")
+    s: Settings = st.session_state[STATE]
+    st.session_state[STATE] = replace(s, surface=get_surface(st.session_state["surface"]),
+                                      start=None)  # fmt: skip
+
+
+def set_start_from_click(chart_key: str) -> None:
+    """on_select of the surface chart: a click on the surface moves the start there."""
+    event = st.session_state.get(chart_key)
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if not points:
+        return
+    p = points[0]
+    if "x" in p and "y" in p and p.get("curve_number", p.get("curveNumber", 0)) == 0:
+        st.session_state["start_x"] = float(p["x"])
+        st.session_state["start_y"] = float(p["y"])
+
+
+def reset() -> None:
+    _clear("run")
+    _clear("sp_")
+    _clear("start_")
+    for k in ("surface", "steps", "log_y"):
+        st.session_state.pop(k, None)
+    st.session_state[STATE] = Settings()
+
+
+# -- the sidebar -----------------------------------------------------------------------------
+def sidebar(initial: Settings) -> Settings:
+    """Draw every control in the sidebar and return the settings they show."""
+    _seed(STATE, initial)
+    canon: Settings = st.session_state[STATE]
+    sb = st.sidebar
+    sb.header("Surface")
+    keys = list(SURFACES)
+    _seed("surface", canon.surface.key)
+    key = sb.selectbox("Error surface", keys, format_func=lambda k: SURFACES[k].name,
+                       key="surface", on_change=_surface_changed,
+                       help="The loss L(θ₁, θ₂) the optimizers walk on.")  # fmt: skip
+    kind = SURFACES[key]
+    sb.caption(kind.description)
+    same = canon.surface.key == key
+    values = {q.name: _param_widget(sb, key, q, canon.surface.values[q.name] if same else q.default)
+              for q in kind.params}  # fmt: skip
+    surface = get_surface(key, **values)
+
+    sb.header("Optimizers")
+    runs = []
+    colors = run_colors([o.preset for o in canon.runs])
+    for i, o in enumerate(canon.runs):
+        runs.append(_run_widgets(sb, i, o, colors[i], len(canon.runs)))
+    if len(canon.runs) < MAX_RUNS:
+        sb.button("＋ Add an optimizer", on_click=_add_run, width="stretch")
+
+    sb.header("Run")
+    _seed("steps", canon.steps)
+    steps = sb.select_slider("Number of updates", STEP_OPTIONS, key="steps",
+                             format_func=lambda v: f"{v:,}")  # fmt: skip
+    start = canon.start_point if same else surface.default_start
+    _seed("start_x", float(start[0]))
+    _seed("start_y", float(start[1]))
+    c1, c2 = sb.columns(2)
+    bound = surface.bound
+    x = c1.number_input("Start θ₁", -bound, bound, key="start_x", format="%.4g", step=0.1)
+    y = c2.number_input("Start θ₂", -bound, bound, key="start_y", format="%.4g", step=0.1)
+    sb.caption("…or click on the surface to start there.")
+    _seed("log_y", canon.log_y)
+    log_y = sb.checkbox("Logarithmic y axes (loss, ‖g‖)", key="log_y")
+    sb.button("Reset everything", on_click=reset)
+    start_pt = (float(x), float(y))
+    settings = Settings(
+        surface=surface,
+        runs=tuple(runs),
+        steps=int(steps),
+        start=None if start_pt == surface.default_start else start_pt,
+        log_y=bool(log_y),
+    )
+    st.session_state[STATE] = settings
+    return settings
+
+
+def _param_widget(sb: Any, surface_key: str, q: Param, value: float) -> float:
+    key = f"sp_{surface_key}_{q.name}"
+    label = q.label or q.name
+    if q.log:
+        opts = log_options(q.lo, q.hi, q.default, value)
+        _seed(key, nearest(value, opts))
+        return float(sb.select_slider(label, opts, key=key, format_func=lambda v: f"{v:g}"))
+    _seed(key, float(value))
+    step = (q.hi - q.lo) / 200
+    return float(sb.slider(label, float(q.lo), float(q.hi), key=key, step=step, format="%.3g"))
+
+
+def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int) -> Optimizer:
+    p = f"run{i}_"
+    name = o.preset or CUSTOM
+    title = f":material/circle: {i + 1}. {o.label}  ·  η = {fmt_lr(o.lr)}"
+    box = sb.expander(title, expanded=i < 2)
+    box.markdown(f"<span style='color:{color};font-size:1.4em'>●</span> colour of this run",
+                 unsafe_allow_html=True)  # fmt: skip
+    options = [*PRESETS, CUSTOM]
+    _seed(p + "preset", name)
+    chosen = box.selectbox(
+        "Optimizer", options, key=p + "preset",
+        format_func=lambda k: "Build your own (m, σ, η^t)" if k == CUSTOM else
+        f"{PRESETS[k].label}{'  — lecture form' if PRESETS[k].lecture else ''}",
+        help="Library-named presets follow torch.optim exactly; 'lecture' ones follow LECTURE.md.",
+    )  # fmt: skip
+    base = preset(chosen) if chosen != CUSTOM else Optimizer(m=o.m, sigma=o.sigma)
+    own = chosen == name  # the canonical values belong to this choice
+    src = o if own else base
+    if chosen != CUSTOM:
+        box.caption(PRESETS[chosen].about)
+        m, sigma = base.m, base.sigma
+    else:
+        _seed(p + "m", src.m)
+        _seed(p + "sigma", src.sigma)
+        c1, c2 = box.columns(2)
+        m = c1.selectbox("m (direction)", list(M_PARTS), key=p + "m",
+                         format_func=lambda k: M_PARTS[k].label)  # fmt: skip
+        sigma = c2.selectbox("σ (magnitude)", list(SIGMA_PARTS), key=p + "sigma",
+                             format_func=lambda k: SIGMA_PARTS[k].label)  # fmt: skip
+    _seed(p + "lr", nearest(o.lr, LR_OPTIONS))
+    lr = box.select_slider("Learning rate η", LR_OPTIONS, key=p + "lr", format_func=fmt_lr)
+    probe = Optimizer(m=m, sigma=sigma)
+    hypers: dict[str, Any] = {}
+    for h in probe.hypers_used:
+        if h == "lr":
+            continue
+        spec = HYPERS[h]
+        k = f"{p}{chosen}_{h}"
+        _seed(k, float(getattr(src, h)))
+        hi = spec.hi - (1e-4 if spec.hi_open else 0.0)
+        hypers[h] = box.number_input(f"{h} {spec.symbol}", float(spec.lo), float(hi), key=k,
+                                     step=0.01 if h != "eps" else 1e-8,
+                                     format="%.4g" if h != "eps" else "%.1e")  # fmt: skip
+    sched = _schedule_widgets(box, p + chosen + "_", src.schedule)
+    if n > 1:
+        box.button("Remove this optimizer", key=p + "remove", on_click=_remove_run, args=(i,))
+    fixed = {k: v for k, v in base.to_dict().items() if k not in ("preset", "schedule")}
+    if chosen == CUSTOM:
+        fixed = {"m": m, "sigma": sigma, "decoupled": src.decoupled if own else False}
+        return Optimizer(**fixed, lr=lr, schedule=sched, **hypers)
+    return preset(chosen, **{**fixed, "lr": lr, **hypers, "schedule": sched})
+
+
+def _schedule_widgets(box: Any, p: str, sched: Schedule) -> Schedule:
+    _seed(p + "sched", sched.kind)
+    kind = box.selectbox("Schedule η^t", SCHEDULE_KINDS, key=p + "sched",
+                         format_func=SCHEDULE_LABELS.get)  # fmt: skip
+    settings = _settings_widgets(box, p + "sched_", kind, sched if sched.kind == kind else None)
+    then = None
+    if kind == "warmup":
+        old_then = sched.then if sched.kind == "warmup" and sched.then else Schedule()
+        _seed(p + "then", old_then.kind)
+        then_kind = box.selectbox("…then", DECAY_KINDS, key=p + "then",
+                                  format_func=SCHEDULE_LABELS.get)  # fmt: skip
+        then = Schedule(then_kind, _settings_widgets(
+            box, p + "then_", then_kind, old_then if old_then.kind == then_kind else None))
+    return Schedule(kind, settings, then)
+
+
+def _settings_widgets(
+    box: Any, p: str, kind: str, current: Schedule | None
+) -> tuple[tuple[str, float], ...]:
+    values = dict(current.settings) if current else {}
+    out = []
+    for s in schedule_settings(kind):
+        k = f"{p}{kind}_{s.name}"
+        v = values.get(s.name, s.default)
+        if s.integer:
+            _seed(k, int(v))
+            out.append((s.name, float(box.number_input(s.name, int(s.lo), int(s.hi), key=k))))
+        else:
+            _seed(k, float(v))
+            out.append((s.name, float(box.number_input(s.name, float(s.lo), float(s.hi), key=k,
+                                                       format="%.4g"))))  # fmt: skip
+    return tuple(out)

@@ -1,0 +1,343 @@
+"""Figure builders: pure functions from ``Trajectories`` to Plotly figure dicts.
+
+The surface is drawn as a filled contour picture (colour bands at log-spaced loss levels, with
+their boundary lines) placed under the axes as a layout image, not as a ``contour`` trace:
+plotly.js drops contour and heatmap traces from the screen as soon as an animation frame is
+applied without a full redraw (plotly.py #2151, plotly.js #4491; seen here with plotly 7.1),
+and a full redraw of every frame cannot keep 30 frames per second.  Frames therefore carry only
+what moves — each run's head, its short trail and the markers on the loss and gradient-norm
+curves — and the picture under the axes stays.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from surfaces import Surface
+
+from .colors import ISOLINE_DARKEN, SURFACE_HIGH, SURFACE_LOW, SURFACE_MID
+from .simulate import Trajectories
+
+Fig = dict[str, Any]
+TRAIL = 8  # frames of trail behind each head
+FONT = {"size": 15}
+FRAME_MS = 20  # asks for 50 frames per second; Chromium delivers 30+ (bench/bench_page.py)
+
+
+# -- the surface picture -----------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def surface_picture(surface: Surface, n: int = 420, levels: int = 16) -> dict[str, Any]:
+    """A PNG (data URI) of the surface with ``levels`` log-spaced loss bands and their lines,
+    the loss values at the band edges, and a coarse hover grid."""
+    x0, x1, y0, y1 = surface.view
+    _, _, loss = surface.grid(n)
+    finite = np.isfinite(loss)
+    known = [surface.loss(np.array(p)) for p in surface.minima]
+    lo = float(min([np.min(loss[finite]), *known])) if finite.any() else 0.0
+    hi = float(np.quantile(loss[finite], 0.98)) if finite.any() else 1.0
+    span = max(hi - lo, 1e-300)
+    delta = span * 1e-4
+    with np.errstate(all="ignore"):
+        z = np.log10(np.where(finite, loss - lo, 0.0) + delta)
+    z_lo, z_hi = np.log10(delta), np.log10(span + delta)
+    frac = np.clip((z - z_lo) / max(z_hi - z_lo, 1e-12), 0.0, 1.0)
+    band = np.minimum((frac * levels).astype(np.int64), levels - 1)
+    u = band / max(levels - 1, 1)
+    rgb = _palette(u)
+    edge = np.zeros_like(band, dtype=bool)
+    edge[:, :-1] |= band[:, :-1] != band[:, 1:]
+    edge[:-1, :] |= band[:-1, :] != band[1:, :]
+    rgb[edge] = rgb[edge] * ISOLINE_DARKEN
+    alpha = np.where(finite, 255, 0).astype(np.uint8)
+    img = np.dstack([rgb.astype(np.uint8), alpha])[::-1]  # row 0 is the top (y max)
+    uri = _png_uri(img)
+    edges_z = z_lo + (z_hi - z_lo) * np.arange(levels + 1) / levels
+    # hover / click grid
+    g = 25
+    gx, gy = np.meshgrid(np.linspace(x0, x1, g), np.linspace(y0, y1, g))
+    gl = surface.loss(np.stack([gx, gy], axis=-1))
+    return {
+        "uri": uri,
+        "box": (x0, x1, y0, y1),
+        "z_lo": float(z_lo),
+        "z_hi": float(z_hi),
+        "edge_loss": (10.0**edges_z - delta + lo).tolist(),
+        "levels": levels,
+        "grid": (gx.ravel(), gy.ravel(), gl.ravel()),
+    }
+
+
+def _palette(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    low, mid, high = (np.array(c, np.float64) for c in (SURFACE_LOW, SURFACE_MID, SURFACE_HIGH))
+    u = u[..., None]
+    first = low + (mid - low) * np.clip(u * 2, 0, 1)
+    return np.where(u < 0.5, first, mid + (high - mid) * np.clip(u * 2 - 1, 0, 1))
+
+
+def _png_uri(rgba: NDArray[np.uint8]) -> str:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(buf, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _colorscale() -> list[list[Any]]:
+    us = np.linspace(0, 1, 5)
+    rgb = [tuple(int(c) for c in _palette(np.array(u))) for u in us]
+    return [[float(u), "rgb({},{},{})".format(*c)] for u, c in zip(us, rgb, strict=True)]
+
+
+# -- number formatting: short JSON -------------------------------------------------------------
+def _r(a: NDArray[np.float64], box: float) -> list[float]:
+    """Round coordinates to 1/10,000 of the view box (below a pixel): shorter JSON."""
+    decimals = int(max(0, 4 - np.floor(np.log10(max(box, 1e-12)))))
+    return np.round(np.asarray(a, dtype=np.float64), decimals).tolist()
+
+
+def _sig(a: NDArray[np.float64], digits: int = 5) -> list[float]:
+    """Round to ``digits`` significant figures (curves on log axes need relative precision)."""
+    a = np.asarray(a, dtype=np.float64)
+    return [float(f"{v:.{digits}g}") for v in a.tolist()]
+
+
+def fmt(v: float) -> str:
+    """A number as a teacher would write it: 0.05, 1e-07, 2.5e+03."""
+    return f"{v:.3g}"
+
+
+# -- the race figure -------------------------------------------------------------------------
+def race_figure(traj: Trajectories, *, log_y: bool = True, height: int = 640) -> Fig:
+    """The surface with every run's path and animated head, beside loss and ‖g‖ over t."""
+    s = traj.surface
+    pic = surface_picture(s)
+    x0, x1, y0, y1 = pic["box"]
+    box = max(x1 - x0, y1 - y0)
+    gx, gy, gl = pic["grid"]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter", "x": _r(gx, box), "y": _r(gy, box), "mode": "markers",
+            "customdata": _sig(gl, 4), "name": "surface", "showlegend": False,
+            "marker": {"size": 18, "opacity": 0, "color": "#000"},
+            "hovertemplate": "θ₁=%{x:.3g}, θ₂=%{y:.3g}<br>loss=%{customdata:.4g}<extra></extra>",
+        },
+        {
+            "type": "scatter", "x": [None], "y": [None], "mode": "markers", "showlegend": False,
+            "hoverinfo": "skip", "name": "loss scale",
+            "marker": {
+                "color": [pic["z_lo"], pic["z_hi"]], "cmin": pic["z_lo"], "cmax": pic["z_hi"],
+                "colorscale": _colorscale(), "showscale": True,
+                "colorbar": {
+                    "title": {"text": "loss", "side": "top"}, "x": 0.555, "xanchor": "left",
+                    "len": 0.85, "y": 0.45, "thickness": 12,
+                    "tickvals": [pic["z_lo"] + (pic["z_hi"] - pic["z_lo"]) * f
+                                 for f in (0, 0.25, 0.5, 0.75, 1)],
+                    "ticktext": [fmt(pic["edge_loss"][round(f * pic["levels"])])
+                                 for f in (0, 0.25, 0.5, 0.75, 1)],
+                },
+            },
+        },
+        {
+            "type": "scatter", "name": "minimum", "mode": "markers",
+            "x": [p[0] for p in s.minima], "y": [p[1] for p in s.minima],
+            "marker": {"symbol": "star", "size": 16, "color": "#FFD700",
+                       "line": {"color": "#333", "width": 1.5}},
+            "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+        },
+        {
+            "type": "scatter", "name": "saddle point", "mode": "markers",
+            "x": [p[0] for p in s.saddles], "y": [p[1] for p in s.saddles],
+            "marker": {"symbol": "x-thin", "size": 14, "color": "#333", "line": {"width": 3}},
+            "hovertemplate": "saddle point (%{x:.4g}, %{y:.4g})<extra></extra>",
+            "visible": bool(s.saddles),
+        },
+        {
+            "type": "scatter", "name": "start", "mode": "markers",
+            "x": [traj.start[0]], "y": [traj.start[1]],
+            "marker": {"symbol": "circle-open", "size": 16, "color": "#111", "line": {"width": 2}},
+            "hovertemplate": "start (%{x:.4g}, %{y:.4g})<extra></extra>",
+        },
+    ]  # fmt: skip
+    positive = all(
+        (r.loss > 0).all() and (r.grad_norm > 0).all() for r in traj.runs if r.loss.size
+    )
+    for r in traj.runs:
+        group = r.label
+        data.append({
+            "type": "scatter", "x": _r(r.path[:, 0], box), "y": _r(r.path[:, 1], box),
+            "customdata": r.path_t.tolist(), "mode": "lines", "name": r.label,
+            "legendgroup": group, "line": {"color": r.color, "width": 2.5}, "opacity": 0.55,
+            "hovertemplate": f"{r.label}<br>t=%{{customdata}}<br>θ=(%{{x:.4g}}, %{{y:.4g}})"
+                             "<extra></extra>",
+        })  # fmt: skip
+        for axis, values, what in (("2", r.loss, "loss"), ("3", r.grad_norm, "‖g‖")):
+            data.append({
+                "type": "scatter", "x": r.curve_t.tolist(), "y": _sig(values),
+                "xaxis": "x" + axis, "yaxis": "y" + axis, "mode": "lines", "name": r.label,
+                "legendgroup": group, "showlegend": False, "line": {"color": r.color, "width": 2},
+                "hovertemplate": f"{r.label}<br>t=%{{x}}<br>{what}=%{{y:.4g}}<extra></extra>",
+            })  # fmt: skip
+        end = _last_inside(r.path, pic["box"], traj.start)
+        data.append({
+            "type": "scatter", "x": [float(end[0])] if r.diverged else [],
+            "y": [float(end[1])] if r.diverged else [], "mode": "markers+text",
+            "name": f"{r.label} diverged", "legendgroup": group, "showlegend": False,
+            "text": ["diverged"] if r.diverged else [], "textposition": "top center",
+            "textfont": {"color": r.color, "size": 14},
+            "marker": {"symbol": "x", "size": 18, "color": r.color, "line": {"width": 2}},
+            "hovertemplate": f"{r.label} diverged at update {max(r.length - 1, 0)}<extra></extra>",
+        })  # fmt: skip
+    first_animated = len(data)
+    for r in traj.runs:
+        data.extend(_moving(r, 0, traj, box))
+    animated = list(range(first_animated, len(data)))
+    frames = []
+    for k, t in enumerate(traj.frame_t.tolist()):
+        fdata = []
+        for r in traj.runs:
+            fdata.extend(_moving(r, k, traj, box, style=False))
+        frames.append({"name": str(t), "data": fdata, "traces": animated})
+    layout = _race_layout(traj, log_y and positive, height)
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def _last_inside(path: NDArray[np.float64], box: tuple, start: tuple) -> NDArray[np.float64]:
+    """Where a diverged run was last seen inside the view (it may have left it long before)."""
+    x0, x1, y0, y1 = box
+    inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
+    return path[np.flatnonzero(inside)[-1]] if inside.any() else np.asarray(start, dtype=float)
+
+
+def _moving(r: Any, k: int, traj: Trajectories, box: float, style: bool = True) -> list[dict]:
+    """The three things of run ``r`` that move at frame ``k``: its trail ending in its head (one
+    trace: fewer traces, faster frames), and its markers on the loss and ‖g‖ curves."""
+    lo = max(0, k - TRAIL)
+    t_run = min(int(traj.frame_t[k]), max(r.length - 1, 0))
+    trail = r.frame_theta[lo : k + 1]
+    sizes = [0] * (len(trail) - 1) + [15]
+    out = [
+        {"x": _r(trail[:, 0], box), "y": _r(trail[:, 1], box), "marker": {"size": sizes}},
+        {"x": [t_run], "y": _sig(r.frame_loss[k : k + 1])},
+        {"x": [t_run], "y": _sig(r.frame_grad_norm[k : k + 1])},
+    ]
+    if not style:
+        return out
+    common = {"type": "scatter", "legendgroup": r.label, "showlegend": False, "hoverinfo": "skip"}
+    styles = [
+        {"mode": "lines+markers", "line": {"color": r.color, "width": 4},
+         "marker": {"color": r.color, "line": {"color": "white", "width": 2}}},
+        {"mode": "markers", "xaxis": "x2", "yaxis": "y2",
+         "marker": {"color": r.color, "size": 11, "line": {"color": "white", "width": 1.5}}},
+        {"mode": "markers", "xaxis": "x3", "yaxis": "y3",
+         "marker": {"color": r.color, "size": 11, "line": {"color": "white", "width": 1.5}}},
+    ]  # fmt: skip
+    out[0]["marker"] = {**styles[0]["marker"], **out[0]["marker"]}
+    return [common | st | o for st, o in zip(styles, out, strict=True)]
+
+
+def _race_layout(traj: Trajectories, log_y: bool, height: int) -> dict[str, Any]:
+    pic = surface_picture(traj.surface)
+    x0, x1, y0, y1 = pic["box"]
+    names = [str(t) for t in traj.frame_t.tolist()]
+    play = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True,
+            "transition": {"duration": 0}, "mode": "immediate"}  # fmt: skip
+    ytype = "log" if log_y else "linear"
+    return {
+        "height": height,
+        "font": FONT,
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 120},
+        "plot_bgcolor": "#f2f2f2",
+        "paper_bgcolor": "white",
+        "hovermode": "closest",
+        "dragmode": "pan",
+        "uirevision": traj.surface.key,
+        "legend": {"orientation": "h", "x": 0, "y": 1.07, "font": {"size": 15}},
+        "xaxis": {"domain": [0, 0.55], "range": [x0, x1], "title": {"text": "θ₁"},
+                  "constrain": "domain", "showgrid": False, "zeroline": False},
+        "yaxis": {"domain": [0, 0.94], "range": [y0, y1], "title": {"text": "θ₂"},
+                  "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
+                  "showgrid": False, "zeroline": False},
+        "xaxis2": {"domain": [0.71, 1], "anchor": "y2", "matches": "x3", "showticklabels": False},
+        "yaxis2": {"domain": [0.55, 0.95], "anchor": "x2", "type": ytype},
+        "xaxis3": {"domain": [0.71, 1], "anchor": "y3", "title": {"text": "update t"}},
+        "yaxis3": {"domain": [0.05, 0.45], "anchor": "x3", "type": ytype},
+        "annotations": [
+            {"text": "<b>loss</b>", "xref": "paper", "yref": "paper", "x": 0.71, "y": 0.96,
+             "xanchor": "left", "yanchor": "bottom", "showarrow": False},
+            {"text": "<b>gradient norm ‖g‖</b>", "xref": "paper", "yref": "paper", "x": 0.71,
+             "y": 0.46, "xanchor": "left", "yanchor": "bottom", "showarrow": False},
+        ],
+        "images": [{
+            "source": pic["uri"], "xref": "x", "yref": "y", "x": x0, "y": y1,
+            "sizex": x1 - x0, "sizey": y1 - y0, "sizing": "stretch", "layer": "below",
+        }],
+        "updatemenus": [{
+            "type": "buttons", "direction": "left", "x": 0, "y": -0.1, "xanchor": "left",
+            "yanchor": "top", "pad": {"t": 20, "r": 10}, "showactive": False,
+            "buttons": [
+                {"label": "▶ Play", "method": "animate", "args": [None, play]},
+                {"label": "▶▶ Fast", "method": "animate", "args": [names[::4] + names[-1:], play]},
+                {"label": "❚❚ Pause", "method": "animate",
+                 "args": [[None], {"frame": {"duration": 0, "redraw": False},
+                                   "mode": "immediate", "transition": {"duration": 0}}]},
+            ],
+        }],
+        "sliders": [{
+            "active": 0, "x": 0.3, "len": 0.7, "y": -0.1, "yanchor": "top",
+            "pad": {"t": 20}, "currentvalue": {"prefix": "update t = ", "font": {"size": 15}},
+            "steps": [
+                {"label": n, "method": "animate",
+                 "args": [[n], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
+                                "transition": {"duration": 0}}]}
+                for n in names
+            ],
+        }],
+    }  # fmt: skip
+
+
+# -- σ, η and the effective step -------------------------------------------------------------
+def adaptive_figure(traj: Trajectories, *, height: int = 560) -> Fig:
+    """η^t, σ_i^t and η^t/σ_i^t per parameter over the updates (log y): the heart of §3–§4."""
+    data: list[dict[str, Any]] = []
+    for r in traj.runs:
+        if not r.upd_t.size:
+            continue
+        t = r.upd_t.tolist()
+        data.append({"type": "scatter", "x": t, "y": _sig(r.eta), "mode": "lines",
+                     "name": r.label, "legendgroup": r.label, "line": {"color": r.color},
+                     "hovertemplate": f"{r.label}<br>t=%{{x}}<br>η^t=%{{y:.4g}}<extra></extra>"})
+        for i, dash in ((0, "solid"), (1, "dot")):
+            for axis, values, what in (("2", r.sigma[:, i], "σ"), ("3", r.effective_step[:, i],
+                                                                   "η/σ")):
+                data.append({
+                    "type": "scatter", "x": t, "y": _sig(values), "mode": "lines",
+                    "xaxis": "x" + axis, "yaxis": "y" + axis, "legendgroup": r.label,
+                    "showlegend": False, "name": f"{r.label} θ{'₁₂'[i]}",
+                    "line": {"color": r.color, "dash": dash},
+                    "hovertemplate": f"{r.label}, θ{'₁₂'[i]}<br>t=%{{x}}<br>{what}=%{{y:.4g}}"
+                                     "<extra></extra>",
+                })  # fmt: skip
+    return {
+        "data": data,
+        "layout": {
+            "height": height, "font": FONT, "margin": {"l": 70, "r": 20, "t": 40, "b": 50},
+            "hovermode": "closest",
+            "legend": {"orientation": "h", "x": 0, "y": 1.1},
+            "xaxis": {"anchor": "y", "matches": "x3", "showticklabels": False},
+            "xaxis2": {"anchor": "y2", "matches": "x3", "showticklabels": False},
+            "xaxis3": {"anchor": "y3", "title": {"text": "update t"}},
+            "yaxis": {"domain": [0.70, 1], "type": "log", "title": {"text": "η^t"}},
+            "yaxis2": {"domain": [0.36, 0.66], "type": "log", "title": {"text": "σ_i^t"}},
+            "yaxis3": {"domain": [0, 0.32], "type": "log", "title": {"text": "η^t/σ_i^t"}},
+            "annotations": [{
+                "text": "solid: θ₁ · dotted: θ₂", "xref": "paper", "yref": "paper", "x": 1,
+                "y": 1.1, "showarrow": False, "xanchor": "right", "font": {"size": 13},
+            }],
+        },
+    }  # fmt: skip
