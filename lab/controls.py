@@ -182,7 +182,7 @@ def _param_widget(sb: Any, surface_key: str, q: Param, value: float) -> float:
 def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int) -> Optimizer:
     p = f"run{i}_"
     name = o.preset or CUSTOM
-    title = f":material/circle: {i + 1}. {o.label}  ·  η = {fmt_lr(o.lr)}"
+    title = f"{i + 1}. {o.label}  ·  η = {fmt_lr(o.lr)}"
     box = sb.expander(title, expanded=i < 2)
     box.markdown(f"<span style='color:{color};font-size:1.4em'>●</span> colour of this run",
                  unsafe_allow_html=True)  # fmt: skip

@@ -27,6 +27,7 @@ from .simulate import Trajectories
 Fig = dict[str, Any]
 TRAIL = 8  # frames of trail behind each head
 FONT = {"size": 15}
+LOG = {"type": "log", "exponentformat": "power"}
 FRAME_MS = 20  # asks for 50 frames per second; Chromium delivers 30+ (bench/bench_page.py)
 
 
@@ -264,9 +265,11 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int) -> dict[str, Any]
                   "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
                   "showgrid": False, "zeroline": False},
         "xaxis2": {"domain": [0.71, 1], "anchor": "y2", "matches": "x3", "showticklabels": False},
-        "yaxis2": {"domain": [0.55, 0.95], "anchor": "x2", "type": ytype},
+        "yaxis2": {"domain": [0.55, 0.95], "anchor": "x2", "type": ytype,
+                   "exponentformat": "power"},
         "xaxis3": {"domain": [0.71, 1], "anchor": "y3", "title": {"text": "update t"}},
-        "yaxis3": {"domain": [0.05, 0.45], "anchor": "x3", "type": ytype},
+        "yaxis3": {"domain": [0.05, 0.45], "anchor": "x3", "type": ytype,
+                   "exponentformat": "power"},
         "annotations": [
             {"text": "<b>loss</b>", "xref": "paper", "yref": "paper", "x": 0.71, "y": 0.96,
              "xanchor": "left", "yanchor": "bottom", "showarrow": False},
@@ -332,9 +335,9 @@ def adaptive_figure(traj: Trajectories, *, height: int = 560) -> Fig:
             "xaxis": {"anchor": "y", "matches": "x3", "showticklabels": False},
             "xaxis2": {"anchor": "y2", "matches": "x3", "showticklabels": False},
             "xaxis3": {"anchor": "y3", "title": {"text": "update t"}},
-            "yaxis": {"domain": [0.70, 1], "type": "log", "title": {"text": "η^t"}},
-            "yaxis2": {"domain": [0.36, 0.66], "type": "log", "title": {"text": "σ_i^t"}},
-            "yaxis3": {"domain": [0, 0.32], "type": "log", "title": {"text": "η^t/σ_i^t"}},
+            "yaxis": {"domain": [0.70, 1], **LOG, "title": {"text": "η^t"}},
+            "yaxis2": {"domain": [0.36, 0.66], **LOG, "title": {"text": "σ_i^t"}},
+            "yaxis3": {"domain": [0, 0.32], **LOG, "title": {"text": "η^t/σ_i^t"}},
             "annotations": [{
                 "text": "solid: θ₁ · dotted: θ₂", "xref": "paper", "yref": "paper", "x": 1,
                 "y": 1.1, "showarrow": False, "xanchor": "right", "font": {"size": 13},

@@ -1,0 +1,200 @@
+"""Real browser: `streamlit run app.py` on a free local port, driven by Playwright in Debian's
+Chromium. Screenshots go to artifacts/screenshots/ — look at them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+IMAGE = ".js-plotly-plot .imagelayer image"  # the surface picture
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    log = (ROOT / "artifacts").joinpath("streamlit-test.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: see artifacts/streamlit-test.log")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stMain']", timeout=60_000)
+    return page, errors
+
+
+def wait_for_race(page):
+    page.wait_for_selector(IMAGE, state="attached", timeout=60_000)
+    page.wait_for_function("document.querySelector('.js-plotly-plot')._transitionData"
+                           " && document.querySelector('.js-plotly-plot')._transitionData"
+                           "._frames.length > 0", timeout=60_000)  # fmt: skip
+
+
+def no_exception(page):
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def frames_last(page) -> str:
+    return page.evaluate("(() => { const f = document.querySelector('.js-plotly-plot')"
+                         "._transitionData._frames; return f[f.length - 1].name })()")  # fmt: skip
+
+
+def head_x(page) -> float:
+    """x of run 1's head (the last point of its first animated trace)."""
+    return page.evaluate("""(() => { const g = document.querySelector('.js-plotly-plot');
+        const i = g._transitionData._frames[0].traces[0]; const x = g.data[i].x;
+        return x[x.length - 1]; })()""")
+
+
+def test_home_and_playground_load_without_exception(server, browser):
+    page, errors = open_page(browser, server)
+    page.get_by_text("Error Surface Lab").first.wait_for()
+    no_exception(page)
+    page.screenshot(path=SHOTS / "home.png", full_page=True)
+    page.get_by_role("link", name="Playground").first.click()
+    wait_for_race(page)
+    no_exception(page)
+    page.screenshot(path=SHOTS / "playground.png", full_page=True)
+    assert not errors, errors
+    page.close()
+
+
+def test_play_keeps_the_surface_drawn_during_and_after(server, browser):
+    page, errors = open_page(browser, server + "/playground?steps=500")
+    wait_for_race(page)
+    start = head_x(page)
+    page.get_by_text("▶ Play", exact=True).click()
+    page.wait_for_timeout(1500)
+    assert page.locator(IMAGE).count() == 1, "the surface vanished while playing"
+    assert head_x(page) != start, "the heads did not move"
+    page.screenshot(path=SHOTS / "playground-playing.png")
+    page.wait_for_function("""(() => { const g = document.querySelector('.js-plotly-plot');
+        return g.layout.sliders[0].active === g.layout.sliders[0].steps.length - 1; })()""",
+                           timeout=30_000)  # fmt: skip
+    page.wait_for_timeout(500)
+    assert page.locator(IMAGE).count() == 1, "the surface vanished after the animation"
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() > 5
+    page.screenshot(path=SHOTS / "playground-after-play.png")
+    no_exception(page)
+    assert not errors, errors
+    page.close()
+
+
+def test_moving_a_slider_redraws_and_updates_the_link(server, browser):
+    page, _ = open_page(browser, server + "/playground?steps=500")
+    wait_for_race(page)
+    slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(
+        has_text="Number of updates").get_by_role("slider")  # fmt: skip
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(() => { const f = document.querySelector('.js-plotly-plot')"
+                           "._transitionData._frames; return f[f.length-1].name === '1000' })()",
+                           timeout=30_000)  # fmt: skip
+    page.wait_for_function("location.search.includes('steps=1000')", timeout=10_000)
+    page.wait_for_timeout(1000)  # the old chart may linger for a moment during the rerun
+    assert page.locator(IMAGE).count() == 1
+    no_exception(page)
+    page.close()
+
+
+def test_click_on_the_surface_moves_the_start_and_the_link_reproduces_the_view(server, browser):
+    page, _ = open_page(browser, server + "/playground?steps=200")
+    wait_for_race(page)
+    box = page.locator(IMAGE).bounding_box()
+    assert box is not None
+    # a point near the lower right of the surface (not on a path)
+    page.mouse.click(box["x"] + box["width"] * 0.83, box["y"] + box["height"] * 0.84)
+    page.wait_for_function("location.search.includes('x=')", timeout=20_000)
+    wait_for_race(page)
+    q = parse_qs(urlparse(page.url).query)
+    x, y = float(q["x"][0]), float(q["y"][0])
+    assert x > 0.5 and y < -0.5, (x, y)
+    page.wait_for_function(f"Math.abs(document.querySelector('.js-plotly-plot').data"
+                           f".find(t => t.name === 'start').x[0] - {x}) < 1e-9", timeout=20_000)
+    page.screenshot(path=SHOTS / "playground-clicked-start.png")
+    link = page.url
+    path = page.evaluate("document.querySelector('.js-plotly-plot').data"
+                         ".find(t => t.name === 'Adam').x")  # fmt: skip
+    page.close()
+    fresh = browser.new_context(viewport={"width": 1500, "height": 1000})
+    other = fresh.new_page()
+    other.goto(link)
+    wait_for_race(other)
+    same = other.evaluate("document.querySelector('.js-plotly-plot').data"
+                          ".find(t => t.name === 'Adam').x")  # fmt: skip
+    assert same == path
+    assert other.locator("[data-testid='stAlert']").filter(has_text="could not be used").count() == 0
+    fresh.close()
+
+
+def test_a_garbage_link_shows_the_warning_not_a_traceback(server, browser):
+    page, errors = open_page(browser, server + "/playground?surface=%3Cscript%3E&steps=abc"
+                             "&opt=adam,lr:nan&x=1e400&junk=1")  # fmt: skip
+    wait_for_race(page)
+    page.get_by_text("could not be used").first.wait_for()
+    no_exception(page)
+    page.screenshot(path=SHOTS / "playground-bad-link.png")
+    assert not errors, errors
+    page.close()
