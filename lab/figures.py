@@ -344,3 +344,20 @@ def adaptive_figure(traj: Trajectories, *, height: int = 560) -> Fig:
             }],
         },
     }  # fmt: skip
+
+
+def prebuilt(fig: Fig) -> Any:
+    """``fig`` for st.plotly_chart without a second validation.
+
+    st.plotly_chart validates a dict by building a plotly Figure from it on every call: ~0.3 s
+    for 200 frames, on every rerun.  Our builders make valid figures by construction (the tests
+    build a plotly Figure from each), so the page hands over this Figure, whose ``to_dict`` is
+    the builder's dict itself."""
+    import plotly.graph_objects as go
+
+    class _Prebuilt(go.Figure):
+        def to_dict(self) -> Fig:
+            return fig
+
+    return _Prebuilt()
+

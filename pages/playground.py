@@ -14,7 +14,7 @@ import streamlit as st
 from lab import urlstate
 from lab.controls import STATE, fmt_lr, set_start_from_click, sidebar
 from lab.exports import csv_bytes, html_bytes
-from lab.figures import adaptive_figure, fmt, race_figure
+from lab.figures import adaptive_figure, fmt, prebuilt, race_figure
 from lab.navigation import use_navigation
 from lab.simulate import Trajectories, simulate
 from optimizers import M_PARTS, SIGMA_PARTS, OptimizerError
@@ -27,13 +27,11 @@ CHART = "race_chart"
 @st.cache_resource(max_entries=48, ttl=3600, show_spinner=False)
 def compute(key: str) -> tuple[Trajectories, go.Figure, go.Figure]:
     """One engine run and its two figures per distinct settings (the canonical URL query).
-    Bounded: 48 entries of at most ~2 MB each, dropped after an hour unused.  The figures are
-    kept as plotly Figures: st.plotly_chart validates a dict on every rerun (~250 ms for 200
-    frames) but takes a Figure as it is."""
+    Bounded: 48 entries of at most ~1.5 MB each, dropped after an hour unused."""
     settings, _ = urlstate.parse(json.loads(key))
     traj = simulate(settings.surface, settings.runs, settings.start_point, settings.steps)
-    race = go.Figure(race_figure(traj, log_y=settings.log_y))
-    return traj, race, go.Figure(adaptive_figure(traj))
+    race = prebuilt(race_figure(traj, log_y=settings.log_y))
+    return traj, race, prebuilt(adaptive_figure(traj))
 
 
 def first_settings() -> urlstate.Settings:

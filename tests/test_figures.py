@@ -72,6 +72,16 @@ def test_minima_start_and_paths_are_drawn():
         assert len(path["x"]) == len(r.path)
 
 
+def test_figures_are_valid_plotly_figures():
+    """The page hands the builders' dicts to Streamlit unvalidated (lab.figures.prebuilt)."""
+    import plotly.graph_objects as go
+
+    traj = simulate(ELLIPSE, (preset("gd", lr=0.05), preset("adam", lr=0.05)),
+                    ELLIPSE.default_start, 300)  # fmt: skip
+    for fig in (race_figure(traj), adaptive_figure(traj), race_figure(default_traj())):
+        go.Figure(fig)  # raises on any invalid property
+
+
 def test_figure_json_budgets():
     small = json.dumps(race_figure(default_traj()))
     assert len(small) <= 300_000, len(small)
