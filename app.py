@@ -1,23 +1,29 @@
 """Error Surface Lab — `streamlit run app.py`.
 
-The page list, titles and icons are declared here, once (st.navigation / st.Page).
+The page list, titles and icons are declared here, once (st.navigation / st.Page), and so is
+what every page shares: the wide layout and the language switch.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from lab.i18n import t
 from lab.navigation import use_navigation
+from lab.page import language_switch
 
 use_navigation()
 st.set_page_config(page_title="Error Surface Lab", page_icon="⛰️", layout="wide")
 
+lang = language_switch()
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page(
-        "pages/playground.py", title="Playground", icon=":material/sports_score:",
-        url_path="playground",
-    ),
+    st.Page("pages/home.py", title=t("nav.home", lang), icon=":material/home:", default=True),
+    st.Page("pages/lecture.py", title=t("nav.lecture", lang), icon=":material/school:",
+            url_path="lecture"),
+    st.Page("pages/playground.py", title=t("nav.playground", lang),
+            icon=":material/sports_score:", url_path="playground"),
+    st.Page("pages/sweep.py", title=t("nav.sweep", lang), icon=":material/ssid_chart:",
+            url_path="sweep"),
 ]  # fmt: skip
 
 st.navigation(PAGES).run()

@@ -26,19 +26,23 @@ from optimizers.schedules import DECAY_KINDS, schedule_settings
 from surfaces import SURFACES, Param, get_surface
 
 from .colors import run_colors
-from .urlstate import LR_OPTIONS, MAX_RUNS, STEP_OPTIONS, Settings, nearest
+from .compute import run_label
+from .i18n import t
+from .page import current_lang
+from .urlstate import (
+    LR_OPTIONS,
+    MAX_RUNS,
+    STEP_OPTIONS,
+    SWEEP_METRICS,
+    SWEEP_STEP_OPTIONS,
+    TOL_OPTIONS,
+    Settings,
+    SweepState,
+    nearest,
+)
 
 STATE = "pg_settings"
 CUSTOM = "custom"
-SCHEDULE_LABELS = {
-    "constant": "constant η",
-    "inv_sqrt": "decay η/√(t+1)",
-    "exponential": "exponential decay",
-    "step": "step decay",
-    "cosine": "cosine annealing",
-    "warmup": "warm-up, then decay",
-    "transformer": "Transformer (warm-up + 1/√t)",
-}
 
 
 def fmt_lr(v: float) -> str:
@@ -104,13 +108,18 @@ def set_start_from_click(chart_key: str) -> None:
         st.session_state["start_y"] = float(p["y"])
 
 
-def reset() -> None:
+def load(settings: Settings) -> None:
+    """Show ``settings`` (from a link, or the defaults): every widget is seeded anew."""
     _clear("run")
     _clear("sp_")
     _clear("start_")
     for k in ("surface", "steps", "log_y"):
         st.session_state.pop(k, None)
-    st.session_state[STATE] = Settings()
+    st.session_state[STATE] = settings
+
+
+def reset() -> None:
+    load(Settings())
 
 
 # -- the sidebar -----------------------------------------------------------------------------
@@ -118,43 +127,50 @@ def sidebar(initial: Settings) -> Settings:
     """Draw every control in the sidebar and return the settings they show."""
     _seed(STATE, initial)
     canon: Settings = st.session_state[STATE]
+    lang = current_lang()
     sb = st.sidebar
-    sb.header("Surface")
+    sb.header(t("ctl.surface_header", lang))
     keys = list(SURFACES)
     _seed("surface", canon.surface.key)
-    key = sb.selectbox("Error surface", keys, format_func=lambda k: SURFACES[k].name,
+    key = sb.selectbox(t("ctl.surface", lang), keys,
+                       format_func=lambda k: t(f"surface.{k}.name", lang),
                        key="surface", on_change=_surface_changed,
-                       help="The loss L(θ₁, θ₂) the optimizers walk on.")  # fmt: skip
+                       help=t("ctl.surface_help", lang))  # fmt: skip
     kind = SURFACES[key]
-    sb.caption(kind.description)
+    sb.caption(t(f"surface.{key}.description", lang))
     same = canon.surface.key == key
-    values = {q.name: _param_widget(sb, key, q, canon.surface.values[q.name] if same else q.default)
-              for q in kind.params}  # fmt: skip
+    values = {
+        q.name: _param_widget(sb, key, q, canon.surface.values[q.name] if same else q.default,
+                              t(f"surface.{key}.{q.name}", lang))
+        for q in kind.params
+    }  # fmt: skip
     surface = get_surface(key, **values)
 
-    sb.header("Optimizers")
+    sb.header(t("ctl.optimizers_header", lang))
     runs = []
     colors = run_colors([o.preset for o in canon.runs])
     for i, o in enumerate(canon.runs):
-        runs.append(_run_widgets(sb, i, o, colors[i], len(canon.runs)))
+        runs.append(_run_widgets(sb, i, o, colors[i], len(canon.runs), lang))
     if len(canon.runs) < MAX_RUNS:
-        sb.button("＋ Add an optimizer", on_click=_add_run, width="stretch")
+        sb.button(t("ctl.add", lang), on_click=_add_run, width="stretch")
 
-    sb.header("Run")
+    sb.header(t("ctl.run_header", lang))
     _seed("steps", canon.steps)
-    steps = sb.select_slider("Number of updates", STEP_OPTIONS, key="steps",
+    steps = sb.select_slider(t("ctl.steps", lang), STEP_OPTIONS, key="steps",
                              format_func=lambda v: f"{v:,}")  # fmt: skip
     start = canon.start_point if same else surface.default_start
     _seed("start_x", float(start[0]))
     _seed("start_y", float(start[1]))
     c1, c2 = sb.columns(2)
     bound = surface.bound
-    x = c1.number_input("Start θ₁", -bound, bound, key="start_x", format="%.4g", step=0.1)
-    y = c2.number_input("Start θ₂", -bound, bound, key="start_y", format="%.4g", step=0.1)
-    sb.caption("…or click on the surface to start there.")
+    x = c1.number_input(t("ctl.start_x", lang), -bound, bound, key="start_x", format="%.4g",
+                        step=0.1)  # fmt: skip
+    y = c2.number_input(t("ctl.start_y", lang), -bound, bound, key="start_y", format="%.4g",
+                        step=0.1)  # fmt: skip
+    sb.caption(t("ctl.click_hint", lang))
     _seed("log_y", canon.log_y)
-    log_y = sb.checkbox("Logarithmic y axes (loss, ‖g‖)", key="log_y")
-    sb.button("Reset everything", on_click=reset)
+    log_y = sb.checkbox(t("ctl.log_y", lang), key="log_y")
+    sb.button(t("ctl.reset", lang), on_click=reset)
     start_pt = (float(x), float(y))
     settings = Settings(
         surface=surface,
@@ -162,14 +178,16 @@ def sidebar(initial: Settings) -> Settings:
         steps=int(steps),
         start=None if start_pt == surface.default_start else start_pt,
         log_y=bool(log_y),
+        lang=lang,
     )
     st.session_state[STATE] = settings
     return settings
 
 
-def _param_widget(sb: Any, surface_key: str, q: Param, value: float) -> float:
-    key = f"sp_{surface_key}_{q.name}"
-    label = q.label or q.name
+def _param_widget(
+    sb: Any, surface_key: str, q: Param, value: float, label: str, prefix: str = "sp_"
+) -> float:
+    key = f"{prefix}{surface_key}_{q.name}"
     if q.log:
         opts = log_options(q.lo, q.hi, q.default, value)
         _seed(key, nearest(value, opts))
@@ -179,37 +197,36 @@ def _param_widget(sb: Any, surface_key: str, q: Param, value: float) -> float:
     return float(sb.slider(label, float(q.lo), float(q.hi), key=key, step=step, format="%.3g"))
 
 
-def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int) -> Optimizer:
+def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int, lang: str) -> Optimizer:
     p = f"run{i}_"
     name = o.preset or CUSTOM
-    title = f"{i + 1}. {o.label}  ·  η = {fmt_lr(o.lr)}"
+    title = f"{i + 1}. {run_label(o, lang)}  ·  η = {fmt_lr(o.lr)}"
     box = sb.expander(title, expanded=i < 2)
-    box.markdown(f"<span style='color:{color};font-size:1.4em'>●</span> colour of this run",
+    box.markdown(f"<span style='color:{color};font-size:1.4em'>●</span> {t('ctl.colour', lang)}",
                  unsafe_allow_html=True)  # fmt: skip
     options = [*PRESETS, CUSTOM]
     _seed(p + "preset", name)
     chosen = box.selectbox(
-        "Optimizer", options, key=p + "preset",
-        format_func=lambda k: "Build your own (m, σ, η^t)" if k == CUSTOM else
-        f"{PRESETS[k].label}{'  — lecture form' if PRESETS[k].lecture else ''}",
-        help="Library-named presets follow torch.optim exactly; 'lecture' ones follow LECTURE.md.",
+        t("ctl.optimizer", lang), options, key=p + "preset",
+        format_func=lambda k: t("ctl.custom", lang) if k == CUSTOM else
+        t(f"preset.{k}.label", lang), help=t("ctl.optimizer_help", lang),
     )  # fmt: skip
     base = preset(chosen) if chosen != CUSTOM else Optimizer(m=o.m, sigma=o.sigma)
     own = chosen == name  # the canonical values belong to this choice
     src = o if own else base
     if chosen != CUSTOM:
-        box.caption(PRESETS[chosen].about)
+        box.caption(t(f"preset.{chosen}.about", lang))
         m, sigma = base.m, base.sigma
     else:
         _seed(p + "m", src.m)
         _seed(p + "sigma", src.sigma)
         c1, c2 = box.columns(2)
-        m = c1.selectbox("m (direction)", list(M_PARTS), key=p + "m",
-                         format_func=lambda k: M_PARTS[k].label)  # fmt: skip
-        sigma = c2.selectbox("σ (magnitude)", list(SIGMA_PARTS), key=p + "sigma",
-                             format_func=lambda k: SIGMA_PARTS[k].label)  # fmt: skip
+        m = c1.selectbox(t("ctl.m", lang), list(M_PARTS), key=p + "m",
+                         format_func=lambda k: t(f"m.{k}", lang))  # fmt: skip
+        sigma = c2.selectbox(t("ctl.sigma", lang), list(SIGMA_PARTS), key=p + "sigma",
+                             format_func=lambda k: t(f"sigma.{k}", lang))  # fmt: skip
     _seed(p + "lr", nearest(o.lr, LR_OPTIONS))
-    lr = box.select_slider("Learning rate η", LR_OPTIONS, key=p + "lr", format_func=fmt_lr)
+    lr = box.select_slider(t("ctl.lr", lang), LR_OPTIONS, key=p + "lr", format_func=fmt_lr)
     probe = Optimizer(m=m, sigma=sigma)
     hypers: dict[str, Any] = {}
     for h in probe.hypers_used:
@@ -219,12 +236,13 @@ def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int) -> Optimizer
         k = f"{p}{chosen}_{h}"
         _seed(k, float(getattr(src, h)))
         hi = spec.hi - (1e-4 if spec.hi_open else 0.0)
-        hypers[h] = box.number_input(f"{h} {spec.symbol}", float(spec.lo), float(hi), key=k,
+        label = f"{t(f'hyper.{h}', lang)} {spec.symbol}"
+        hypers[h] = box.number_input(label, float(spec.lo), float(hi), key=k,
                                      step=0.01 if h != "eps" else 1e-8,
                                      format="%.4g" if h != "eps" else "%.1e")  # fmt: skip
-    sched = _schedule_widgets(box, p + chosen + "_", src.schedule)
+    sched = _schedule_widgets(box, p + chosen + "_", src.schedule, lang)
     if n > 1:
-        box.button("Remove this optimizer", key=p + "remove", on_click=_remove_run, args=(i,))
+        box.button(t("ctl.remove", lang), key=p + "remove", on_click=_remove_run, args=(i,))
     fixed = {k: v for k, v in base.to_dict().items() if k not in ("preset", "schedule")}
     if chosen == CUSTOM:
         fixed = {"m": m, "sigma": sigma, "decoupled": src.decoupled if own else False}
@@ -232,35 +250,106 @@ def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int) -> Optimizer
     return preset(chosen, **{**fixed, "lr": lr, **hypers, "schedule": sched})
 
 
-def _schedule_widgets(box: Any, p: str, sched: Schedule) -> Schedule:
+def _schedule_widgets(box: Any, p: str, sched: Schedule, lang: str) -> Schedule:
     _seed(p + "sched", sched.kind)
-    kind = box.selectbox("Schedule η^t", SCHEDULE_KINDS, key=p + "sched",
-                         format_func=SCHEDULE_LABELS.get)  # fmt: skip
-    settings = _settings_widgets(box, p + "sched_", kind, sched if sched.kind == kind else None)
+    kind = box.selectbox(t("ctl.schedule", lang), SCHEDULE_KINDS, key=p + "sched",
+                         format_func=lambda k: t(f"sched.{k}", lang))  # fmt: skip
+    settings = _settings_widgets(box, p + "sched_", kind, sched if sched.kind == kind else None,
+                                 lang)  # fmt: skip
     then = None
     if kind == "warmup":
         old_then = sched.then if sched.kind == "warmup" and sched.then else Schedule()
         _seed(p + "then", old_then.kind)
-        then_kind = box.selectbox("…then", DECAY_KINDS, key=p + "then",
-                                  format_func=SCHEDULE_LABELS.get)  # fmt: skip
+        then_kind = box.selectbox(t("ctl.then", lang), DECAY_KINDS, key=p + "then",
+                                  format_func=lambda k: t(f"sched.{k}", lang))  # fmt: skip
         then = Schedule(then_kind, _settings_widgets(
-            box, p + "then_", then_kind, old_then if old_then.kind == then_kind else None))
+            box, p + "then_", then_kind, old_then if old_then.kind == then_kind else None, lang))
     return Schedule(kind, settings, then)
 
 
 def _settings_widgets(
-    box: Any, p: str, kind: str, current: Schedule | None
+    box: Any, p: str, kind: str, current: Schedule | None, lang: str
 ) -> tuple[tuple[str, float], ...]:
     values = dict(current.settings) if current else {}
     out = []
     for s in schedule_settings(kind):
         k = f"{p}{kind}_{s.name}"
         v = values.get(s.name, s.default)
+        label = t(f"sched.setting.{s.name}", lang)
         if s.integer:
             _seed(k, int(v))
-            out.append((s.name, float(box.number_input(s.name, int(s.lo), int(s.hi), key=k))))
+            out.append((s.name, float(box.number_input(label, int(s.lo), int(s.hi), key=k))))
         else:
             _seed(k, float(v))
-            out.append((s.name, float(box.number_input(s.name, float(s.lo), float(s.hi), key=k,
+            out.append((s.name, float(box.number_input(label, float(s.lo), float(s.hi), key=k,
                                                        format="%.4g"))))  # fmt: skip
     return tuple(out)
+
+
+# -- the Sweep page's sidebar ----------------------------------------------------------------
+SWEEP = "sw_state"
+
+
+def _sweep_surface_changed() -> None:
+    _clear("sw_start_")
+    s: SweepState = st.session_state[SWEEP]
+    st.session_state[SWEEP] = replace(s, surface=get_surface(st.session_state["sw_surface"]),
+                                      start=None)  # fmt: skip
+
+
+def sweep_sidebar(initial: SweepState) -> SweepState:
+    """The Sweep page's controls (keys ``sw_…``, apart from the Playground's)."""
+    _seed(SWEEP, initial)
+    canon: SweepState = st.session_state[SWEEP]
+    lang = current_lang()
+    sb = st.sidebar
+    sb.header(t("ctl.surface_header", lang))
+    _seed("sw_surface", canon.surface.key)
+    key = sb.selectbox(t("ctl.surface", lang), list(SURFACES), key="sw_surface",
+                       format_func=lambda k: t(f"surface.{k}.name", lang),
+                       on_change=_sweep_surface_changed)  # fmt: skip
+    kind = SURFACES[key]
+    sb.caption(t(f"surface.{key}.description", lang))
+    same = canon.surface.key == key
+    values = {
+        q.name: _param_widget(sb, key, q, canon.surface.values[q.name] if same else q.default,
+                              t(f"surface.{key}.{q.name}", lang), prefix="sw_sp_")
+        for q in kind.params
+    }  # fmt: skip
+    surface = get_surface(key, **values)
+    sb.header(t("ctl.optimizers_header", lang))
+    _seed("sw_presets", list(canon.presets))
+    presets = sb.multiselect(t("sweep.pick", lang), list(PRESETS), key="sw_presets",
+                             max_selections=MAX_RUNS,
+                             format_func=lambda k: t(f"preset.{k}.label", lang))  # fmt: skip
+    sb.header(t("ctl.run_header", lang))
+    _seed("sw_steps", canon.steps)
+    steps = sb.select_slider(t("ctl.steps", lang), SWEEP_STEP_OPTIONS, key="sw_steps",
+                             format_func=lambda v: f"{v:,}")  # fmt: skip
+    start = canon.start_point if same else surface.default_start
+    _seed("sw_start_x", float(start[0]))
+    _seed("sw_start_y", float(start[1]))
+    c1, c2 = sb.columns(2)
+    b = surface.bound
+    x = c1.number_input(t("ctl.start_x", lang), -b, b, key="sw_start_x", format="%.4g", step=0.1)
+    y = c2.number_input(t("ctl.start_y", lang), -b, b, key="sw_start_y", format="%.4g", step=0.1)
+    _seed("sw_metric", canon.metric)
+    metric = sb.radio(t("sweep.metric", lang), SWEEP_METRICS, key="sw_metric",
+                      format_func=lambda k: t(f"sweep.metric_{k}", lang))  # fmt: skip
+    tol = canon.tol
+    if metric == "updates":
+        _seed("sw_tol", canon.tol)
+        tol = sb.select_slider(t("sweep.tol", lang), TOL_OPTIONS, key="sw_tol",
+                               format_func=lambda v: f"{v:g}",
+                               help=t("sweep.tol_help", lang))  # fmt: skip
+    start_pt = (float(x), float(y))
+    state = SweepState(
+        surface=surface,
+        presets=tuple(presets) or canon.presets,
+        steps=int(steps),
+        start=None if start_pt == surface.default_start else start_pt,
+        metric=str(metric),
+        tol=float(tol),
+    )
+    st.session_state[SWEEP] = state
+    return state

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from surfaces import Surface
 
 from .colors import ISOLINE_DARKEN, SURFACE_HIGH, SURFACE_LOW, SURFACE_MID
+from .i18n import DEFAULT, t
 from .simulate import Trajectories
 
 Fig = dict[str, Any]
@@ -114,9 +115,13 @@ def fmt(v: float) -> str:
 
 
 # -- the race figure -------------------------------------------------------------------------
-def race_figure(traj: Trajectories, *, log_y: bool = True, height: int = 640) -> Fig:
+def race_figure(
+    traj: Trajectories, *, log_y: bool = True, height: int = 640, lang: str = DEFAULT
+) -> Fig:
     """The surface with every run's path and animated head, beside loss and ‖g‖ over t."""
     s = traj.surface
+    loss_word, min_word = t("fig.loss", lang), t("fig.minimum", lang)
+    saddle_word, start_word = t("fig.saddle", lang), t("fig.start", lang)
     pic = surface_picture(s)
     x0, x1, y0, y1 = pic["box"]
     box = max(x1 - x0, y1 - y0)
@@ -126,7 +131,8 @@ def race_figure(traj: Trajectories, *, log_y: bool = True, height: int = 640) ->
             "type": "scatter", "x": _r(gx, box), "y": _r(gy, box), "mode": "markers",
             "customdata": _sig(gl, 4), "name": "surface", "showlegend": False,
             "marker": {"size": 18, "opacity": 0, "color": "#000"},
-            "hovertemplate": "θ₁=%{x:.3g}, θ₂=%{y:.3g}<br>loss=%{customdata:.4g}<extra></extra>",
+            "hovertemplate": f"θ₁=%{{x:.3g}}, θ₂=%{{y:.3g}}<br>{loss_word}=%{{customdata:.4g}}"
+                             "<extra></extra>",
         },
         {
             "type": "scatter", "x": [None], "y": [None], "mode": "markers", "showlegend": False,
@@ -135,7 +141,7 @@ def race_figure(traj: Trajectories, *, log_y: bool = True, height: int = 640) ->
                 "color": [pic["z_lo"], pic["z_hi"]], "cmin": pic["z_lo"], "cmax": pic["z_hi"],
                 "colorscale": _colorscale(), "showscale": True,
                 "colorbar": {
-                    "title": {"text": "loss", "side": "top"}, "x": 0.555, "xanchor": "left",
+                    "title": {"text": loss_word, "side": "top"}, "x": 0.555, "xanchor": "left",
                     "len": 0.85, "y": 0.45, "thickness": 12,
                     "tickvals": [pic["z_lo"] + (pic["z_hi"] - pic["z_lo"]) * f
                                  for f in (0, 0.25, 0.5, 0.75, 1)],
@@ -145,24 +151,24 @@ def race_figure(traj: Trajectories, *, log_y: bool = True, height: int = 640) ->
             },
         },
         {
-            "type": "scatter", "name": "minimum", "mode": "markers",
+            "type": "scatter", "name": min_word, "mode": "markers",
             "x": [p[0] for p in s.minima], "y": [p[1] for p in s.minima],
             "marker": {"symbol": "star", "size": 16, "color": "#FFD700",
                        "line": {"color": "#333", "width": 1.5}},
-            "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+            "hovertemplate": f"{min_word} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
         },
         {
-            "type": "scatter", "name": "saddle point", "mode": "markers",
+            "type": "scatter", "name": saddle_word, "mode": "markers",
             "x": [p[0] for p in s.saddles], "y": [p[1] for p in s.saddles],
             "marker": {"symbol": "x-thin", "size": 14, "color": "#333", "line": {"width": 3}},
-            "hovertemplate": "saddle point (%{x:.4g}, %{y:.4g})<extra></extra>",
+            "hovertemplate": f"{saddle_word} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
             "visible": bool(s.saddles),
         },
         {
-            "type": "scatter", "name": "start", "mode": "markers",
+            "type": "scatter", "name": start_word, "mode": "markers",
             "x": [traj.start[0]], "y": [traj.start[1]],
             "marker": {"symbol": "circle-open", "size": 16, "color": "#111", "line": {"width": 2}},
-            "hovertemplate": "start (%{x:.4g}, %{y:.4g})<extra></extra>",
+            "hovertemplate": f"{start_word} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
         },
     ]  # fmt: skip
     positive = all(
@@ -177,7 +183,7 @@ def race_figure(traj: Trajectories, *, log_y: bool = True, height: int = 640) ->
             "hovertemplate": f"{r.label}<br>t=%{{customdata}}<br>θ=(%{{x:.4g}}, %{{y:.4g}})"
                              "<extra></extra>",
         })  # fmt: skip
-        for axis, values, what in (("2", r.loss, "loss"), ("3", r.grad_norm, "‖g‖")):
+        for axis, values, what in (("2", r.loss, loss_word), ("3", r.grad_norm, "‖g‖")):
             data.append({
                 "type": "scatter", "x": r.curve_t.tolist(), "y": _sig(values),
                 "xaxis": "x" + axis, "yaxis": "y" + axis, "mode": "lines", "name": r.label,
@@ -188,23 +194,24 @@ def race_figure(traj: Trajectories, *, log_y: bool = True, height: int = 640) ->
         data.append({
             "type": "scatter", "x": [float(end[0])] if r.diverged else [],
             "y": [float(end[1])] if r.diverged else [], "mode": "markers+text",
-            "name": f"{r.label} diverged", "legendgroup": group, "showlegend": False,
-            "text": ["diverged"] if r.diverged else [], "textposition": "top center",
+            "name": f"{r.label} ✕", "legendgroup": group, "showlegend": False,
+            "text": [t("fig.diverged", lang)] if r.diverged else [], "textposition": "top center",
             "textfont": {"color": r.color, "size": 14},
             "marker": {"symbol": "x", "size": 18, "color": r.color, "line": {"width": 2}},
-            "hovertemplate": f"{r.label} diverged at update {max(r.length - 1, 0)}<extra></extra>",
+            "hovertemplate": f"{r.label}: {t('fig.diverged_at', lang, k=max(r.length - 1, 0))}"
+                             "<extra></extra>",
         })  # fmt: skip
     first_animated = len(data)
     for r in traj.runs:
         data.extend(_moving(r, 0, traj, box))
     animated = list(range(first_animated, len(data)))
     frames = []
-    for k, t in enumerate(traj.frame_t.tolist()):
+    for k, ft in enumerate(traj.frame_t.tolist()):
         fdata = []
         for r in traj.runs:
             fdata.extend(_moving(r, k, traj, box, style=False))
-        frames.append({"name": str(t), "data": fdata, "traces": animated})
-    layout = _race_layout(traj, log_y and positive, height)
+        frames.append({"name": str(ft), "data": fdata, "traces": animated})
+    layout = _race_layout(traj, log_y and positive, height, lang)
     return {"data": data, "layout": layout, "frames": frames}
 
 
@@ -242,7 +249,7 @@ def _moving(r: Any, k: int, traj: Trajectories, box: float, style: bool = True) 
     return [common | st | o for st, o in zip(styles, out, strict=True)]
 
 
-def _race_layout(traj: Trajectories, log_y: bool, height: int) -> dict[str, Any]:
+def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dict[str, Any]:
     pic = surface_picture(traj.surface)
     x0, x1, y0, y1 = pic["box"]
     names = [str(t) for t in traj.frame_t.tolist()]
@@ -267,13 +274,16 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int) -> dict[str, Any]
         "xaxis2": {"domain": [0.71, 1], "anchor": "y2", "matches": "x3", "showticklabels": False},
         "yaxis2": {"domain": [0.55, 0.95], "anchor": "x2", "type": ytype,
                    "exponentformat": "power"},
-        "xaxis3": {"domain": [0.71, 1], "anchor": "y3", "title": {"text": "update t"}},
+        "xaxis3": {"domain": [0.71, 1], "anchor": "y3",
+                   "title": {"text": t("fig.update_axis", lang)}},
         "yaxis3": {"domain": [0.05, 0.45], "anchor": "x3", "type": ytype,
                    "exponentformat": "power"},
         "annotations": [
-            {"text": "<b>loss</b>", "xref": "paper", "yref": "paper", "x": 0.71, "y": 0.96,
+            {"text": f"<b>{t('fig.loss', lang)}</b>", "xref": "paper", "yref": "paper",
+             "x": 0.71, "y": 0.96,
              "xanchor": "left", "yanchor": "bottom", "showarrow": False},
-            {"text": "<b>gradient norm ‖g‖</b>", "xref": "paper", "yref": "paper", "x": 0.71,
+            {"text": f"<b>{t('fig.grad_norm', lang)}</b>", "xref": "paper", "yref": "paper",
+             "x": 0.71,
              "y": 0.46, "xanchor": "left", "yanchor": "bottom", "showarrow": False},
         ],
         "images": [{
@@ -284,16 +294,18 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int) -> dict[str, Any]
             "type": "buttons", "direction": "left", "x": 0, "y": -0.1, "xanchor": "left",
             "yanchor": "top", "pad": {"t": 20, "r": 10}, "showactive": False,
             "buttons": [
-                {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                {"label": "▶▶ Fast", "method": "animate", "args": [names[::4] + names[-1:], play]},
-                {"label": "❚❚ Pause", "method": "animate",
+                {"label": t("fig.play", lang), "method": "animate", "args": [None, play]},
+                {"label": t("fig.fast", lang), "method": "animate",
+                 "args": [names[::4] + names[-1:], play]},
+                {"label": t("fig.pause", lang), "method": "animate",
                  "args": [[None], {"frame": {"duration": 0, "redraw": False},
                                    "mode": "immediate", "transition": {"duration": 0}}]},
             ],
         }],
         "sliders": [{
             "active": 0, "x": 0.3, "len": 0.7, "y": -0.1, "yanchor": "top",
-            "pad": {"t": 20}, "currentvalue": {"prefix": "update t = ", "font": {"size": 15}},
+            "pad": {"t": 20},
+            "currentvalue": {"prefix": t("fig.update_t", lang), "font": {"size": 15}},
             "steps": [
                 {"label": n, "method": "animate",
                  "args": [[n], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
@@ -305,21 +317,21 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int) -> dict[str, Any]
 
 
 # -- σ, η and the effective step -------------------------------------------------------------
-def adaptive_figure(traj: Trajectories, *, height: int = 560) -> Fig:
+def adaptive_figure(traj: Trajectories, *, height: int = 560, lang: str = DEFAULT) -> Fig:
     """η^t, σ_i^t and η^t/σ_i^t per parameter over the updates (log y): the heart of §3–§4."""
     data: list[dict[str, Any]] = []
     for r in traj.runs:
         if not r.upd_t.size:
             continue
-        t = r.upd_t.tolist()
-        data.append({"type": "scatter", "x": t, "y": _sig(r.eta), "mode": "lines",
+        ts = r.upd_t.tolist()
+        data.append({"type": "scatter", "x": ts, "y": _sig(r.eta), "mode": "lines",
                      "name": r.label, "legendgroup": r.label, "line": {"color": r.color},
                      "hovertemplate": f"{r.label}<br>t=%{{x}}<br>η^t=%{{y:.4g}}<extra></extra>"})
         for i, dash in ((0, "solid"), (1, "dot")):
             for axis, values, what in (("2", r.sigma[:, i], "σ"), ("3", r.effective_step[:, i],
                                                                    "η/σ")):
                 data.append({
-                    "type": "scatter", "x": t, "y": _sig(values), "mode": "lines",
+                    "type": "scatter", "x": ts, "y": _sig(values), "mode": "lines",
                     "xaxis": "x" + axis, "yaxis": "y" + axis, "legendgroup": r.label,
                     "showlegend": False, "name": f"{r.label} θ{'₁₂'[i]}",
                     "line": {"color": r.color, "dash": dash},
@@ -334,12 +346,12 @@ def adaptive_figure(traj: Trajectories, *, height: int = 560) -> Fig:
             "legend": {"orientation": "h", "x": 0, "y": 1.1},
             "xaxis": {"anchor": "y", "matches": "x3", "showticklabels": False},
             "xaxis2": {"anchor": "y2", "matches": "x3", "showticklabels": False},
-            "xaxis3": {"anchor": "y3", "title": {"text": "update t"}},
+            "xaxis3": {"anchor": "y3", "title": {"text": t("fig.update_axis", lang)}},
             "yaxis": {"domain": [0.70, 1], **LOG, "title": {"text": "η^t"}},
             "yaxis2": {"domain": [0.36, 0.66], **LOG, "title": {"text": "σ_i^t"}},
             "yaxis3": {"domain": [0, 0.32], **LOG, "title": {"text": "η^t/σ_i^t"}},
             "annotations": [{
-                "text": "solid: θ₁ · dotted: θ₂", "xref": "paper", "yref": "paper", "x": 1,
+                "text": t("fig.solid_dotted", lang), "xref": "paper", "yref": "paper", "x": 1,
                 "y": 1.1, "showarrow": False, "xanchor": "right", "font": {"size": 13},
             }],
         },

@@ -33,6 +33,8 @@ from optimizers import (
 )
 from surfaces import SURFACES, Surface, SurfaceError, get_surface
 
+from .i18n import DEFAULT, LANGUAGES, Msg, msg
+
 MAX_RUNS = 6
 MAX_STEPS = 100_000
 STEP_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
@@ -52,6 +54,7 @@ class Settings:
     steps: int = 500
     start: tuple[float, float] | None = None  # None: the surface's default start
     log_y: bool = True
+    lang: str = DEFAULT
 
     @property
     def start_point(self) -> tuple[float, float]:
@@ -109,16 +112,18 @@ def to_query(s: Settings) -> dict[str, str | list[str]]:
         q["x"], q["y"] = _num(s.start[0]), _num(s.start[1])
     if not s.log_y:
         q["logy"] = "0"
+    if s.lang != DEFAULT:
+        q["lang"] = s.lang
     return q
 
 
 # -- reading ---------------------------------------------------------------------------------
-def _pairs(text: str, what: str, warnings: list[str]) -> tuple[str, dict[str, str]]:
+def _pairs(text: str, what: Msg, warnings: list[Msg]) -> tuple[str, dict[str, str]]:
     head, *rest = text.split(",")
     pairs: dict[str, str] = {}
     for item in rest:
         if ":" not in item:
-            warnings.append(f"{what}: ignored '{item}' (expected name:value)")
+            warnings.append(msg("url.bad_pair", what=what, item=item[:40]))
             continue
         k, v = item.split(":", 1)
         pairs[k.strip()] = v.strip()
@@ -132,7 +137,7 @@ def _float(text: str) -> float:
     return v
 
 
-def _schedule(pairs: dict[str, str], prefix: str, what: str, warnings: list[str]) -> Any:
+def _schedule(pairs: dict[str, str], prefix: str, what: Msg, warnings: list[Msg]) -> Any:
     kind = pairs.pop(prefix, None)
     if kind is None:
         return None
@@ -142,120 +147,132 @@ def _schedule(pairs: dict[str, str], prefix: str, what: str, warnings: list[str]
         try:
             spec[k[len(prefix) + 1 :]] = _float(pairs.pop(k))
         except ValueError:
-            warnings.append(f"{what}: {k} is not a number; using its default")
+            warnings.append(msg("url.not_number", what=what, name=k[:40]))
     then = _schedule(pairs, prefix + ".then", what, warnings)
     if then is not None:
         spec["then"] = then
     return spec
 
 
-def parse_opt(text: str, n: int, warnings: list[str]) -> Optimizer | None:
+def parse_opt(text: str, n: int, warnings: list[Msg]) -> Optimizer | None:
     """One ``opt`` value; each bad setting falls back to its default with a warning."""
-    what = f"optimizer {n}"
+    what = msg("url.opt", n=n)
     head, pairs = _pairs(text, what, warnings)
     if head != "custom" and head not in PRESETS:
-        warnings.append(f"{what}: unknown optimizer '{head[:40]}'; it was left out")
+        warnings.append(msg("url.unknown_opt", n=n, name=head[:40]))
         return None
     spec: dict[str, Any] = {} if head == "custom" else {"preset": head}
     sched = _schedule(pairs, "sched", what, warnings)
     if sched is not None:
         try:
             spec["schedule"] = Schedule.make(sched)
-        except ValueError as e:
-            warnings.append(f"{what}: {e}; using a constant η")
-    parts = {"m": M_PARTS, "sigma": SIGMA_PARTS}
-    for k, v in pairs.items():
-        try:
-            if k in parts:
-                if v not in parts[k]:
-                    raise ValueError(f"{k} must be one of {', '.join(parts[k])}")
-                spec[k] = v
-            elif k == "decoupled":
-                spec[k] = v in ("1", "true", "True")
-            elif k in HYPERS:
-                spec[k] = HYPERS[k].check(_float(v) if _is_number(v) else v)
-            else:
-                warnings.append(f"{what}: ignored unknown setting '{k[:40]}'")
-        except ValueError as e:
-            warnings.append(f"{what}: {str(e)[:120]}; using the default {k}")
+        except ValueError:
+            warnings.append(msg("url.bad_schedule", n=n))
+    _settings(pairs, spec, n, warnings)
     try:
         o = make_optimizer(spec)
-    except ValueError as e:
-        warnings.append(f"{what}: {e}; using the defaults of '{head}'")
+    except ValueError:
+        warnings.append(msg("url.invalid", n=n, name=head))
         o = make_optimizer({"preset": head} if head != "custom" else {})
     if o.lr not in LR_OPTIONS:
         lr = nearest(o.lr, LR_OPTIONS)
-        warnings.append(f"{what}: η = {o.lr:g} is not on the slider; using {lr:g}")
+        warnings.append(msg("url.lr_snapped", n=n, given=f"{o.lr:g}", used=f"{lr:g}"))
         o = o.with_(lr=lr)
     return o
 
 
-def _is_number(v: str) -> bool:
-    try:
-        float(v)
-    except ValueError:
-        return False
-    return True
+def _settings(pairs: dict[str, str], spec: dict[str, Any], n: int, warnings: list[Msg]) -> None:
+    """The parts and hyperparameters of one ``opt`` value into ``spec``."""
+    parts = {"m": M_PARTS, "sigma": SIGMA_PARTS}
+    for k, v in pairs.items():
+        if k in parts:
+            if v in parts[k]:
+                spec[k] = v
+            else:
+                warnings.append(msg("url.bad_part", n=n, name=k, allowed=", ".join(parts[k])))
+        elif k == "decoupled":
+            spec[k] = v in ("1", "true", "True")
+        elif k in HYPERS:
+            try:
+                spec[k] = HYPERS[k].check(_float(v))
+            except ValueError:
+                warnings.append(msg("url.out_of_range", n=n, name=k, interval=_interval(k)))
+        else:
+            warnings.append(msg("url.unknown_setting", n=n, name=k[:40]))
 
 
-def parse(params: Mapping[str, list[str] | str]) -> tuple[Settings, list[str]]:
+def _interval(name: str) -> str:
+    h = HYPERS[name]
+    return f"{'(' if h.lo_open else '['}{h.lo:g}, {h.hi:g}{')' if h.hi_open else ']'}"
+
+
+def parse(params: Mapping[str, list[str] | str]) -> tuple[Settings, list[Msg]]:
     """Settings from URL query parameters (each a list of values), and what was wrong."""
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     q = {k: ([v] if isinstance(v, str) else list(v)) for k, v in params.items()}
     for k in list(q):
         if k not in KNOWN_KEYS:
-            warnings.append(f"ignored unknown setting '{k[:40]}'")
+            warnings.append(msg("url.unknown_key", name=k[:40]))
             del q[k]
             continue
         if any(len(v) > MAX_VALUE_CHARS for v in q[k]):
-            warnings.append(f"ignored a value of '{k}' longer than {MAX_VALUE_CHARS} characters")
+            warnings.append(msg("url.too_long", name=k, limit=MAX_VALUE_CHARS))
             q[k] = [v for v in q[k] if len(v) <= MAX_VALUE_CHARS]
         if k != "opt" and len(q[k]) > 1:
-            warnings.append(f"'{k}' was given {len(q[k])} times; using the first")
+            warnings.append(msg("url.repeated", name=k, count=len(q[k])))
     first = {k: v[0] for k, v in q.items() if v}
     surface = _parse_surface(first, warnings)
     runs = _parse_runs(q.get("opt"), warnings)
     steps = _parse_steps(first.get("steps"), warnings)
     start = _parse_start(first, surface, warnings)
     log_y = first.get("logy", "1") not in ("0", "false", "no")
-    return Settings(surface, runs, steps, start, log_y), warnings
+    lang = parse_lang(first.get("lang"), warnings)
+    return Settings(surface, runs, steps, start, log_y, lang), warnings
 
 
-def _parse_surface(first: dict[str, str], warnings: list[str]) -> Surface:
+def parse_lang(value: str | None, warnings: list[Msg]) -> str:
+    """The ``lang`` value of any page's link."""
+    if value is None or value in LANGUAGES:
+        return value or DEFAULT
+    warnings.append(msg("url.unknown_lang", name=value[:40]))
+    return DEFAULT
+
+
+def _parse_surface(first: dict[str, str], warnings: list[Msg]) -> Surface:
     surface = Settings().surface
     if "surface" in first:
         key = first["surface"]
         if key in SURFACES:
             surface = get_surface(key)
         else:
-            warnings.append(f"unknown surface '{key[:40]}'; showing the default surface")
+            warnings.append(msg("url.unknown_surface", name=key[:40]))
     if "sp" in first:
-        _, pairs = _pairs("," + first["sp"], "surface", warnings)
+        _, pairs = _pairs("," + first["sp"], msg("url.surface_what"), warnings)
         for k, v in pairs.items():
             try:
                 surface = get_surface(surface.key, **{**surface.values, k: _float(v)})
-            except (ValueError, SurfaceError) as e:
-                warnings.append(f"surface: {str(e)[:120]}; using the default {k[:40]}")
+            except (ValueError, SurfaceError):
+                warnings.append(msg("url.bad_surface_param", name=k[:40]))
     return surface
 
 
-def _parse_runs(texts: list[str] | None, warnings: list[str]) -> tuple[Optimizer, ...]:
+def _parse_runs(texts: list[str] | None, warnings: list[Msg]) -> tuple[Optimizer, ...]:
     runs: list[Optimizer] = []
     for i, text in enumerate(texts or []):
         if len(runs) >= MAX_RUNS:
-            warnings.append(f"only {MAX_RUNS} optimizers can race at once; the rest were left out")
+            warnings.append(msg("url.too_many_runs", limit=MAX_RUNS))
             break
         o = parse_opt(text, i + 1, warnings)
         if o is not None:
             runs.append(o)
     if not runs:
         if texts:
-            warnings.append("no valid optimizer in the link; racing the default ones")
+            warnings.append(msg("url.no_valid_opt"))
         return default_runs()
     return tuple(runs)
 
 
-def _parse_steps(text: str | None, warnings: list[str]) -> int:
+def _parse_steps(text: str | None, warnings: list[Msg]) -> int:
     default = Settings.steps
     if text is None:
         return default
@@ -264,16 +281,16 @@ def _parse_steps(text: str | None, warnings: list[str]) -> int:
         if not math.isfinite(v) or v < 1:
             raise ValueError
     except ValueError:
-        warnings.append(f"steps={text[:20]!r} is not a number of updates; using {default}")
+        warnings.append(msg("url.steps_nan", text=text[:20], used=f"{default:,}"))
         return default
     steps = int(nearest(v, STEP_OPTIONS))
     if steps != v:
-        warnings.append(f"{text[:20]} updates is not offered; using {steps:,}")
+        warnings.append(msg("url.steps_snapped", text=text[:20], used=f"{steps:,}"))
     return steps
 
 
 def _parse_start(
-    first: dict[str, str], surface: Surface, warnings: list[str]
+    first: dict[str, str], surface: Surface, warnings: list[Msg]
 ) -> tuple[float, float] | None:
     if "x" not in first and "y" not in first:
         return None
@@ -282,8 +299,7 @@ def _parse_start(
         if abs(x) > surface.bound or abs(y) > surface.bound:
             raise ValueError
     except ValueError:
-        warnings.append("the start point must be two finite numbers on the surface; "
-                        "using the surface's default start")  # fmt: skip
+        warnings.append(msg("url.bad_start"))
         return None
     return (x, y)
 
@@ -294,3 +310,138 @@ def from_query_params(qp: Any) -> dict[str, list[str]]:
 
 
 __all__ = ["HYPERS", "LR_OPTIONS", "MAX_RUNS", "STEP_OPTIONS", "Settings", "parse", "to_query"]
+
+
+# -- the Lecture page ------------------------------------------------------------------------
+#: ?section=s3&alpha=0.9&m=momentum&sigma=rms&sched=inv_sqrt&lr=0.05 (each optional)
+LECTURE_SECTIONS = ("s1", "s2", "s3", "s4", "s5")
+ALPHA_OPTIONS = (0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 0.999)
+BUILDER_M = ("gradient", "momentum", "nesterov", "adam")
+BUILDER_SIGMA = ("none", "rms", "rmsprop_lecture", "adam", "radam")
+BUILDER_SCHED = ("constant", "inv_sqrt", "warmup")
+LECTURE_KEYS = ("section", "alpha", "m", "sigma", "sched", "lr", "lang")
+
+
+@dataclass(frozen=True)
+class LectureState:
+    section: str = "s1"
+    alpha: float = 0.9  # RMSProp's α in §3
+    m: str = "momentum"  # the §5 builder's three parts and its η
+    sigma: str = "rms"
+    sched: str = "constant"
+    lr: float = 0.05
+
+
+def lecture_query(s: LectureState) -> dict[str, str]:
+    d = LectureState()
+    q = {"section": s.section}
+    for k in ("alpha", "m", "sigma", "sched", "lr"):
+        v = getattr(s, k)
+        if v != getattr(d, k):
+            q[k] = _num(v) if isinstance(v, float) else v
+    return q
+
+
+def parse_lecture(params: Mapping[str, list[str] | str]) -> tuple[LectureState, list[Msg]]:
+    """The Lecture page's link; like ``parse``, it never raises."""
+    warnings: list[Msg] = []
+    first = {k: (v if isinstance(v, str) else (list(v) or [""])[0]) for k, v in params.items()}
+    d = LectureState()
+    values: dict[str, Any] = {}
+    choices = {"section": LECTURE_SECTIONS, "m": BUILDER_M, "sigma": BUILDER_SIGMA,
+               "sched": BUILDER_SCHED}  # fmt: skip
+    for k, text in first.items():
+        v = text[:MAX_VALUE_CHARS]
+        if k not in LECTURE_KEYS:
+            warnings.append(msg("url.unknown_key", name=k[:40]))
+        elif k in choices:
+            if v in choices[k]:
+                values[k] = v
+            else:
+                warnings.append(msg("url.bad_choice", name=k, value=v[:40],
+                                    allowed=", ".join(choices[k])))  # fmt: skip
+        elif k in ("alpha", "lr"):
+            options = ALPHA_OPTIONS if k == "alpha" else LR_OPTIONS
+            try:
+                x = _float(v)
+                if x not in options:
+                    raise ValueError
+                values[k] = x
+            except ValueError:
+                warnings.append(msg("url.bad_choice", name=k, value=v[:40],
+                                    allowed=", ".join(f"{o:g}" for o in options)))  # fmt: skip
+    parse_lang(first.get("lang"), warnings)
+    return LectureState(**{**d.__dict__, **values}), warnings
+
+
+# -- the Sweep page --------------------------------------------------------------------------
+#: ?surface=ellipse&sp=ratio:1000&opt=gd&opt=adam&steps=2000&x=…&y=…&metric=updates&tol=0.001
+SWEEP_STEP_OPTIONS = tuple(s for s in STEP_OPTIONS if s <= 10_000)
+SWEEP_DEFAULT_PRESETS = ("gd", "momentum", "rms", "rmsprop", "adam", "radam")
+SWEEP_METRICS = ("loss", "updates")
+TOL_OPTIONS = tuple(float(f"1e{e}") for e in range(-8, 1))
+SWEEP_KEYS = ("surface", "sp", "opt", "steps", "x", "y", "metric", "tol", "lang")
+
+
+@dataclass(frozen=True)
+class SweepState:
+    surface: Surface = field(default_factory=lambda: get_surface("ellipse", ratio=1000.0))
+    presets: tuple[str, ...] = SWEEP_DEFAULT_PRESETS
+    steps: int = 2000
+    start: tuple[float, float] | None = None
+    metric: str = "loss"
+    tol: float = 1e-3  # "updates" metric: until the loss is within tol of the lowest minimum
+
+    @property
+    def start_point(self) -> tuple[float, float]:
+        return self.start if self.start is not None else self.surface.default_start
+
+
+def sweep_query(s: SweepState) -> dict[str, str | list[str]]:
+    q = to_query(Settings(surface=s.surface, runs=(), steps=s.steps, start=s.start))
+    q.pop("logy", None)
+    q["opt"] = list(s.presets)
+    if s.metric != "loss":
+        q["metric"] = s.metric
+    if s.tol != SweepState.tol:
+        q["tol"] = _num(s.tol)
+    return q
+
+
+def parse_sweep(params: Mapping[str, list[str] | str]) -> tuple[SweepState, list[Msg]]:
+    """The Sweep page's link; like ``parse``, it never raises."""
+    warnings: list[Msg] = []
+    q = {k: ([v] if isinstance(v, str) else list(v)) for k, v in params.items()}
+    for k in [k for k in q if k not in SWEEP_KEYS]:
+        warnings.append(msg("url.unknown_key", name=k[:40]))
+        del q[k]
+    first = {k: v[0][:MAX_VALUE_CHARS] for k, v in q.items() if v}
+    surface = _parse_surface(first, warnings)
+    presets: list[str] = []
+    for i, text in enumerate(q.get("opt", [])):
+        name = text.split(",")[0].strip()
+        if name in PRESETS and name not in presets and len(presets) < MAX_RUNS:
+            presets.append(name)
+        else:
+            warnings.append(msg("url.unknown_opt", n=i + 1, name=name[:40]))
+    steps = _parse_steps(first.get("steps"), warnings) if "steps" in first else SweepState.steps
+    if steps > SWEEP_STEP_OPTIONS[-1]:
+        warnings.append(msg("url.steps_snapped", text=f"{steps:,}",
+                            used=f"{SWEEP_STEP_OPTIONS[-1]:,}"))  # fmt: skip
+        steps = SWEEP_STEP_OPTIONS[-1]
+    metric = first.get("metric", "loss")
+    if metric not in SWEEP_METRICS:
+        warnings.append(msg("url.bad_choice", name="metric", value=metric[:40],
+                            allowed=", ".join(SWEEP_METRICS)))  # fmt: skip
+        metric = "loss"
+    tol = SweepState.tol
+    if "tol" in first:
+        try:
+            tol = nearest(_float(first["tol"]), TOL_OPTIONS)
+        except ValueError:
+            warnings.append(msg("url.bad_choice", name="tol", value=first["tol"][:40],
+                                allowed=", ".join(f"{o:g}" for o in TOL_OPTIONS)))  # fmt: skip
+    parse_lang(first.get("lang"), warnings)
+    state = SweepState(surface, tuple(presets) or SWEEP_DEFAULT_PRESETS, steps,
+                       _parse_start(first, surface, warnings), metric, tol)  # fmt: skip
+    return state, warnings

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -230,7 +231,7 @@ def run(
     length = np.empty(R, dtype=np.int64)
     stop = np.empty(R, dtype=np.int64)
     hit = np.empty(R, dtype=np.int64)
-    K.run_kernel(
+    _kernel(
         surface.kind.jit, surface.p, starts, eta, mkind, skind, hp, float(bound),
         -np.inf if target is None else float(target),
         rec["theta"], rec["loss"], rec["grad"], rec["sigma"], rec["m"],
@@ -249,3 +250,20 @@ def run(
         eta=eta if "eta" in wanted else None,
         **{k: (v if k in wanted else None) for k, v in rec.items()},
     )
+
+
+def _kernel(*args: Any) -> None:
+    """``K.run_kernel``, robust to a stale on-disk cache.
+
+    numba's cache index of run_kernel names every surface formula it was compiled for; one
+    defined in a module this process cannot import (a script's own surface, say) makes the whole
+    index unreadable (ModuleNotFoundError while unpickling).  Then the index is emptied and
+    the kernel compiled anew, once."""
+    try:
+        K.run_kernel(*args)
+    except (ImportError, AttributeError, EOFError, pickle.UnpicklingError):
+        cache = getattr(K.run_kernel, "_cache", None)
+        if cache is None:
+            raise
+        cache.flush()
+        K.run_kernel(*args)

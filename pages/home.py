@@ -1,35 +1,23 @@
-"""The home view: what the app is, and the way in."""
+"""The home view: what the app is, and the ways in."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from lab.i18n import t
 from lab.navigation import use_navigation
+from lab.page import current_lang, sync_url
 
 use_navigation()
+lang = current_lang()
+sync_url({})
 
-st.title("Error Surface Lab")
-st.markdown(
-    """
-Watch optimizers walk on a 2-D **error surface** and see why training gets stuck, why one
-learning rate cannot fit every direction, and how **η/σ**, momentum and learning-rate
-schedules fix it — the lecture *Adaptive Learning Rate*, live.
-
-Every optimizer here is one formula with three parts you can switch:
-"""
-)
+st.title(t("app.name", lang))
+st.markdown(t("home.intro", lang))
 st.latex(r"\theta_i^{t+1} = \theta_i^{t} - \frac{\eta^{t}}{\sigma_i^{t}}\, m_i^{t}")
-st.markdown(
-    """
-- **m** — the direction: the gradient, momentum, Nesterov, Adam's first moment;
-- **σ** — the magnitude: the lecture's root mean square, Adagrad, RMSProp, Adam, RAdam;
-- **η^t** — the schedule: constant, decay, warm-up, cosine, the Transformer's.
-"""
-)
-st.page_link("pages/playground.py", label="Open the Playground: race optimizers on a surface",
+st.markdown(t("home.parts", lang))
+st.page_link("pages/lecture.py", label=t("home.to_lecture", lang), icon=":material/school:")
+st.page_link("pages/playground.py", label=t("home.to_playground", lang),
              icon=":material/sports_score:")  # fmt: skip
-st.caption(
-    "Every setting lives in the page's link: copy it to share exactly what you see. "
-    "The presets that carry a library's name follow torch.optim to float64 rounding; the "
-    "lecture's own forms are offered beside them under their own names."
-)
+st.page_link("pages/sweep.py", label=t("home.to_sweep", lang), icon=":material/ssid_chart:")
+st.caption(t("home.footer", lang))

@@ -6,100 +6,88 @@ trajectories (lab.simulate), pure builders give the figures (lab.figures).
 
 from __future__ import annotations
 
-import json
-
-import plotly.graph_objects as go
 import streamlit as st
 
 from lab import urlstate
-from lab.controls import STATE, fmt_lr, set_start_from_click, sidebar
+from lab.compute import query_key, race
+from lab.controls import STATE, fmt_lr, load, set_start_from_click, sidebar
 from lab.exports import csv_bytes, html_bytes
-from lab.figures import adaptive_figure, fmt, prebuilt, race_figure
+from lab.figures import fmt
+from lab.i18n import t, tm
 from lab.navigation import use_navigation
-from lab.simulate import Trajectories, simulate
+from lab.page import LANG, current_lang, sync_url
 from optimizers import M_PARTS, SIGMA_PARTS, OptimizerError
 from surfaces import SurfaceError
 
 use_navigation()
 CHART = "race_chart"
+WRITTEN = "pg_query"  # the query this page last wrote into the address bar
 
 
-@st.cache_resource(max_entries=48, ttl=3600, show_spinner=False)
-def compute(key: str) -> tuple[Trajectories, go.Figure, go.Figure]:
-    """One engine run and its two figures per distinct settings (the canonical URL query).
-    Bounded: 48 entries of at most ~1.5 MB each, dropped after an hour unused."""
-    settings, _ = urlstate.parse(json.loads(key))
-    traj = simulate(settings.surface, settings.runs, settings.start_point, settings.steps)
-    race = prebuilt(race_figure(traj, log_y=settings.log_y))
-    return traj, race, prebuilt(adaptive_figure(traj))
+def _settings_part(q: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {k: v for k, v in q.items() if k != LANG}
 
 
 def first_settings() -> urlstate.Settings:
-    """From the link on the first visit of this session; the warnings are kept to show."""
-    if STATE in st.session_state:
+    """The session's settings; a link that brings other settings (a fresh visit, or "open in
+    Playground" from the Lecture page) replaces them, with its warnings kept to show."""
+    url = _settings_part(urlstate.from_query_params(st.query_params))
+    if STATE in st.session_state and (not url or url == st.session_state.get(WRITTEN)):
         return st.session_state[STATE]
-    settings, warnings = urlstate.parse(urlstate.from_query_params(st.query_params))
+    settings, warnings = urlstate.parse(url)
+    if STATE in st.session_state:
+        load(settings)
     st.session_state["pg_warnings"] = warnings
     return settings
 
 
+lang = current_lang()
 settings = sidebar(first_settings())
 query = urlstate.to_query(settings)
-if urlstate.from_query_params(st.query_params) != {
-    k: v if isinstance(v, list) else [v] for k, v in query.items()
-}:
-    st.query_params.from_dict(query)
-
-st.title("Playground")
-st.caption(
-    "Race optimizers on an error surface. Press ▶ Play under the chart, drag the slider to "
-    "any update, click on the surface to start from there. The link in your address bar "
-    "holds every setting: copy it to share this exact view."
+sync_url(query)
+st.session_state[WRITTEN] = _settings_part(
+    {k: v if isinstance(v, list) else [v] for k, v in query.items()}
 )
+
+st.title(t("pg.title", lang))
+st.caption(t("pg.caption", lang))
 warnings = st.session_state.get("pg_warnings") or []
 if warnings:
     st.warning(
-        "Some settings in the link could not be used, so defaults stand in for them:\n"
-        + "\n".join(f"- {w}" for w in warnings[:12])
+        t("pg.link_warning", lang) + "\n"
+        + "\n".join(f"- {tm(w, lang)}" for w in warnings[:12])
         + ("\n- …" if len(warnings) > 12 else ""),
         icon=":material/link_off:",
-    )
-    if st.button("Dismiss"):
+    )  # fmt: skip
+    if st.button(t("pg.dismiss", lang)):
         st.session_state["pg_warnings"] = []
         st.rerun()
 
 try:
-    with st.spinner("Running the optimizers…"):
-        traj, race, adaptive = compute(json.dumps(query, sort_keys=True))
+    with st.spinner(t("pg.running", lang)):
+        traj, race_fig, adaptive = race(query_key(settings))
 except (OptimizerError, SurfaceError) as e:  # the widgets should make this impossible
-    st.error(f"These settings cannot run: {e}")
+    st.error(t("pg.cannot_run", lang, detail=e))
     st.stop()
 
 for r in traj.runs:
     if r.diverged:
-        k = max(r.length - 1, 0)
-        why = ("its numbers grew past what a computer can hold" if r.stop_reason == "overflow"
-               else "it was thrown far off the surface")  # fmt: skip
+        why = t("pg.why_overflow" if r.stop_reason == "overflow" else "pg.why_bound", lang)
         st.warning(
-            f"**{r.label}** (η = {fmt_lr(r.optimizer.lr)}) diverged at update {k:,}: {why}. "
-            "Its last position is marked ✕; the other runs go on. A smaller η would keep it "
-            "on the surface.",
+            t("pg.diverged", lang, label=r.label, lr=fmt_lr(r.optimizer.lr),
+              k=f"{max(r.length - 1, 0):,}", why=why),
             icon=":material/warning:",
-        )
+        )  # fmt: skip
 
-st.plotly_chart(race, key=CHART, on_select=lambda: set_start_from_click(CHART),
+st.plotly_chart(race_fig, key=CHART, on_select=lambda: set_start_from_click(CHART),
                 selection_mode="points", width="stretch",
                 config={"displaylogo": False, "scrollZoom": False})  # fmt: skip
 
 tab_sigma, tab_rules, tab_download = st.tabs(
-    ["σ, η and the effective step η/σ", "Update rules", "Download"]
+    [t("pg.tab_sigma", lang), t("pg.tab_rules", lang), t("pg.tab_download", lang)]
 )
 with tab_sigma:
-    st.caption(
-        "Per parameter: σ_i^t (how large its gradients have been) and the step it really "
-        "takes, η^t/σ_i^t. A small σ means a large step: the source of the late bursts "
-        "(lecture §4)."
-    )
+    st.caption(t("pg.sigma_caption", lang))
     st.plotly_chart(adaptive, key="adaptive_chart", width="stretch",
                     config={"displaylogo": False})  # fmt: skip
 with tab_rules:
@@ -113,20 +101,19 @@ with tab_rules:
         last = r.last
         hyp = ", ".join(f"{h} = {fmt(getattr(o, h))}" for h in o.hypers_used if h != "lr")
         sig, m, th = last["sigma"], last["m"], last["theta"]
-        st.markdown(
-            f"η = {fmt(o.lr)}{', ' + hyp if hyp else ''}. At update t = {last['t']:,}: "
-            f"η^t = {fmt(last['eta'])}, σ^t = ({fmt(sig[0])}, {fmt(sig[1])}), "
-            f"m^t = ({fmt(m[0])}, {fmt(m[1])}), θ = ({fmt(th[0])}, {fmt(th[1])}), "
-            f"loss = {fmt(last['loss'])}."
-        )
+        st.markdown(t(
+            "pg.rule_numbers", lang, lr=fmt(o.lr), hypers=", " + hyp if hyp else "",
+            t=f"{last['t']:,}", eta=fmt(last["eta"]), s1=fmt(sig[0]), s2=fmt(sig[1]),
+            m1=fmt(m[0]), m2=fmt(m[1]), x=fmt(th[0]), y=fmt(th[1]), loss=fmt(last["loss"]),
+        ))  # fmt: skip
 with tab_download:
     name = settings.surface.key
     st.download_button(
-        "Trajectories (CSV)", data=lambda: csv_bytes(traj), file_name=f"trajectories-{name}.csv",
+        t("pg.csv", lang), data=lambda: csv_bytes(traj), file_name=f"trajectories-{name}.csv",
         mime="text/csv", on_click="ignore", icon=":material/table:",
-    )
+    )  # fmt: skip
     st.download_button(
-        "Animated figure (HTML, plays offline)", data=lambda: html_bytes(race.to_dict()),
+        t("pg.html", lang), data=lambda: html_bytes(race_fig.to_dict()),
         file_name=f"race-{name}.html", mime="text/html", on_click="ignore",
         icon=":material/movie:",
     )  # fmt: skip

@@ -63,6 +63,23 @@ def ravine(x, y, p):
     return 0.5 * a * x * x + k * w * logcosh, a * x, k * np.tanh(z)
 
 
+def wall(x, y, p):
+    """A·w·(logcosh(x/w − z₀) − logcosh z₀) + B·x + ½y², A = (k + g)/2, B = (k − g)/2,
+    z₀ = ½·ln(k/g): slope −g left of the minimum at (0, 0), +k right of it.
+
+    Walking down the gentle slope, a run reaches the foot of the wall and the gradient jumps
+    from g to k within the corner width w: how fast σ_i^t follows that jump is RMSProp's α."""
+    g, k, w = p[0], p[1], p[2]
+    big = 0.5 * (k + g)
+    z0 = 0.5 * np.log(k / g)
+    z = x / w - z0
+    az = np.abs(z)
+    logcosh = az + np.log1p(np.exp(-2.0 * az)) - LOG2  # log cosh z, without overflow
+    logcosh0 = z0 + np.log1p(np.exp(-2.0 * z0)) - LOG2  # z0 >= 0
+    loss = big * w * (logcosh - logcosh0) + 0.5 * (k - g) * x + 0.5 * y * y
+    return loss, big * np.tanh(z) + 0.5 * (k - g), y
+
+
 # --- saddles -------------------------------------------------------------------------------
 def saddle(x, y, p):
     """x² − y²."""
@@ -228,6 +245,23 @@ SURFACE_KINDS: tuple[SurfaceKind, ...] = (
         minima=lambda p: ((0.0, 0.0),),
         start=lambda p: (-3.5, 1.5),
         group="valley",
+    ),
+    SurfaceKind(
+        key="wall",
+        name="Gentle slope, steep wall",
+        description="A gentle slope (gradient g) that ends in a steep wall (gradient k), the "
+        "minimum at its foot: the gradient jumps from g to k in one step (lecture §3.2: how "
+        "fast σ reacts).",
+        fn=wall,
+        params=(
+            Param("g", 0.1, 1e-3, 1.0, log=True, label="gentle slope g"),
+            Param("k", 10.0, 1.0, 100.0, log=True, label="wall slope k"),
+            Param("w", 1e-3, 1e-3, 0.5, log=True, label="corner width w"),
+        ),
+        view=lambda p: (-2.0, 0.5, -1.0, 1.0),
+        minima=lambda p: ((0.0, 0.0),),
+        start=lambda p: (-1.75, 0.6),
+        group="convex",
     ),
     SurfaceKind(
         key="saddle",

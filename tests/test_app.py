@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from optimizers import preset
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PLAYGROUND = "pages/playground.py"
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def open_page(page=PLAYGROUND, query=None):
@@ -151,3 +153,159 @@ def test_a_diverging_run_gets_a_plain_message():
 def test_query_string_is_valid_url():
     q = urlencode(urlstate.to_query(urlstate.Settings()), doseq=True)
     assert q.startswith("surface=ellipse")
+
+
+# -- two languages, every page -----------------------------------------------------------------
+PAGES = ("pages/home.py", "pages/lecture.py", PLAYGROUND, "pages/sweep.py")
+KEYLIKE = re.compile(r"\b(?:app|nav|home|pg|ctl|fig|url|lecture|sweep|preset|surface|sched)"
+                     r"\.[a-z_]+\b")  # fmt: skip
+
+
+def visible_texts(at) -> list[str]:
+    """Every text a user reads: headings, paragraphs, captions, alerts, widget labels."""
+    out = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "warning", "info",
+                 "error", "success"):  # fmt: skip
+        out += [str(e.value) for e in at.get(kind)]
+    for kind in ("selectbox", "select_slider", "number_input", "checkbox", "radio", "button",
+                 "multiselect", "slider"):  # fmt: skip
+        out += [str(getattr(e, "label", "")) for e in at.get(kind)]
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_in_both_languages_with_no_missing_string(page, lang):
+    at = open_page(page, query={"lang": lang} if lang != "en" else None)
+    texts = visible_texts(at)
+    assert texts
+    assert not [x for x in texts if KEYLIKE.search(x)], "a string key leaked onto the page"
+    cjk = [x for x in texts if CJK.search(x)]
+    if lang == "zh":
+        assert len(cjk) >= len(texts) // 2, texts
+        assert CJK.search(at.title[0].value)
+    else:
+        assert not cjk, cjk
+    if page != "pages/home.py":
+        assert at.get("plotly_chart"), "every page but home draws a chart"
+    if lang == "zh":
+        assert qp(at, "lang") == ["zh"]
+
+
+def test_the_language_switch_changes_every_word_and_the_link():
+    at = open_page()
+    assert at.title[0].value == "Playground"
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "实验场"
+    assert qp(at, "lang") == ["zh"]
+    fig = figure(at)
+    assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ 播放"
+    assert "RMS（课程版）" in [t.get("name") for t in fig["data"]]
+
+
+def test_a_bad_language_in_the_link_warns_and_shows_english():
+    at = open_page("pages/home.py", query={"lang": "klingon"})
+    assert at.title[0].value == "Error Surface Lab"
+    assert any("klingon" in w.value for w in at.warning)
+
+
+# -- the Lecture page -------------------------------------------------------------------------
+LECTURE = "pages/lecture.py"
+
+
+def test_each_lecture_section_is_one_click_and_draws_its_experiments():
+    at = open_page(LECTURE)
+    seen = set()
+    for section in urlstate.LECTURE_SECTIONS:
+        at.session_state["lec_section"] = section
+        at.run()
+        assert not at.exception, section
+        assert qp(at, "section") == [section]
+        assert at.get("plotly_chart"), section
+        spec = figure(at)
+        assert spec["frames"], section
+        seen.add(spec["layout"]["images"][0]["source"][:200] + str(len(spec["data"])))
+        links = [link for link in at.get("page_link") if "playground" in str(link.proto)]
+        assert links, f"{section} has no 'open in Playground' link"
+        assert at.latex, f"{section} shows no formula"
+    assert len(seen) >= 3  # the sections draw different experiments
+
+
+def test_lecture_alpha_and_builder_change_the_figure():
+    at = open_page(LECTURE, query={"section": "s3"})
+    before = figure(at)
+    alpha = at.select_slider(key="lec_alpha")
+    alpha.set_value(0.3 if alpha.value != 0.3 else 0.99).run()
+    assert not at.exception
+    assert figure(at)["frames"][-1] != before["frames"][-1]
+    assert "alpha" in at.query_params
+    at.session_state["lec_section"] = "s5"
+    at.run()
+    before = figure(at)
+    at.selectbox(key="lec_sigma").set_value("none").run()
+    assert not at.exception
+    assert figure(at)["frames"][-1] != before["frames"][-1]
+    assert qp(at, "sigma") == ["none"]
+
+
+def test_lecture_link_with_garbage_warns_and_shows_section_one():
+    at = open_page(LECTURE, query={"section": "s9", "alpha": "2", "m": "os.system", "zz": "1"})
+    assert len(at.warning) >= 3
+    assert qp(at, "section") == ["s1"]
+
+
+def test_open_in_playground_links_carry_settings_the_playground_reproduces():
+    from lab.lecture import SECTIONS
+
+    for exps in SECTIONS.values():
+        for exp in exps:
+            query = urlstate.to_query(exp.settings)
+            settings, warnings = urlstate.parse(query)
+            assert not warnings, (exp.key, warnings)
+            assert urlstate.to_query(settings) == query
+    exp = SECTIONS["s2"][0]
+    at = open_page(query=urlstate.to_query(exp.settings))
+    assert not at.warning
+    assert figure(at)["frames"][-1]["name"] == str(exp.settings.steps)
+
+
+# -- the Sweep page ---------------------------------------------------------------------------
+SWEEP_PAGE = "pages/sweep.py"
+
+
+def curves(fig):
+    return [tr for tr in fig["data"] if (tr.get("meta") or {}).get("role") == "curve"]
+
+
+def test_sweep_draws_one_curve_per_optimizer_over_64_learning_rates():
+    at = open_page(SWEEP_PAGE)
+    fig = figure(at)
+    lines = curves(fig)
+    assert len(lines) == len(urlstate.SWEEP_DEFAULT_PRESETS)
+    assert all(len(tr["x"]) >= 64 for tr in lines)
+    assert fig["layout"]["xaxis"]["type"] == "log"
+    assert at.dataframe, "the table of best η per optimizer"
+
+
+def test_sweep_widgets_change_the_figure_and_the_link():
+    at = open_page(SWEEP_PAGE)
+    at.multiselect(key="sw_presets").set_value(["gd", "adam"]).run()
+    assert not at.exception
+    assert len(curves(figure(at))) == 2
+    assert qp(at, "opt") == ["gd", "adam"]
+    before = figure(at)
+    at.radio(key="sw_metric").set_value("updates").run()
+    assert not at.exception
+    assert figure(at)["layout"]["yaxis"]["title"] != before["layout"]["yaxis"]["title"]
+    assert qp(at, "metric") == ["updates"]
+    at.selectbox(key="sw_surface").set_value("rosenbrock").run()
+    assert not at.exception
+    assert qp(at, "surface") == ["rosenbrock"]
+
+
+def test_sweep_garbage_link_warns():
+    at = open_page(SWEEP_PAGE, query={"opt": ["nope", "adam"], "steps": "1e9", "metric": "x"})
+    assert at.warning
+    assert len(curves(figure(at))) == 1

@@ -198,3 +198,57 @@ def test_a_garbage_link_shows_the_warning_not_a_traceback(server, browser):
     page.screenshot(path=SHOTS / "playground-bad-link.png")
     assert not errors, errors
     page.close()
+
+
+def test_lecture_sections_in_chinese_and_open_in_playground(server, browser):
+    page, errors = open_page(browser, server + "/lecture?lang=zh")
+    wait_for_race(page)
+    page.get_by_text("课程：自适应学习率").first.wait_for()
+    no_exception(page)
+    page.screenshot(path=SHOTS / "lecture-s1-zh.png", full_page=True)
+    for section, short in (("s2", "§2"), ("s3", "§3"), ("s4", "§4"), ("s5", "§5")):
+        page.locator("[data-testid='stMain'] button").filter(has_text=short).first.click()
+        page.wait_for_function(f"location.search.includes('section={section}')",
+                               timeout=30_000)  # fmt: skip
+        wait_for_race(page)
+        page.wait_for_timeout(800)
+        no_exception(page)
+        assert page.locator(IMAGE).count() >= 1
+        page.screenshot(path=SHOTS / f"lecture-{section}-zh.png", full_page=True)
+    page.get_by_text("▶ 播放", exact=True).first.click()
+    page.wait_for_timeout(1500)
+    assert page.locator(IMAGE).count() >= 1, "the surface vanished while playing"
+    page.get_by_role("link", name="在实验场中打开这个实验").first.click()
+    page.wait_for_function("location.pathname.endsWith('/playground')", timeout=30_000)
+    wait_for_race(page)
+    page.get_by_text("实验场").first.wait_for()
+    assert "surface=" in page.url and "lang=zh" in page.url
+    assert page.locator("[data-testid='stAlert']").filter(has_text="无法使用").count() == 0
+    no_exception(page)
+    page.screenshot(path=SHOTS / "lecture-opened-in-playground-zh.png", full_page=True)
+    assert not errors, errors
+    page.close()
+
+
+def test_lecture_english_s4_bursts(server, browser):
+    page, errors = open_page(browser, server + "/lecture?section=s4")
+    wait_for_race(page)
+    page.get_by_text("Learning-rate scheduling").first.wait_for()
+    no_exception(page)
+    page.screenshot(path=SHOTS / "lecture-s4-en.png", full_page=True)
+    assert not errors, errors
+    page.close()
+
+
+def test_sweep_page_in_both_languages(server, browser):
+    for lang, word in (("en", "learning rate η"), ("zh", "学习率 η")):
+        page, errors = open_page(browser, server + f"/sweep?lang={lang}")
+        page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=60_000)
+        page.get_by_text(word).first.wait_for()
+        no_exception(page)
+        n = page.evaluate("document.querySelector('.js-plotly-plot').data"
+                          ".filter(t => t.meta && t.meta.role === 'curve').length")  # fmt: skip
+        assert n == 6
+        page.screenshot(path=SHOTS / f"sweep-{lang}.png", full_page=True)
+        assert not errors, errors
+        page.close()

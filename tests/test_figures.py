@@ -107,10 +107,10 @@ def test_a_diverged_run_is_marked_inside_the_view_and_the_others_go_on():
     traj = simulate(ELLIPSE, opts, ELLIPSE.default_start, 300)
     assert traj.runs[0].diverged and not traj.runs[1].diverged
     fig = race_figure(traj)
-    mark = next(t for t in fig["data"] if t.get("name") == "GD diverged")
+    mark = next(t for t in fig["data"] if t.get("name") == "GD ✕")
     x0, x1, y0, y1 = ELLIPSE.view
     assert len(mark["x"]) == 1 and x0 <= mark["x"][0] <= x1 and y0 <= mark["y"][0] <= y1
-    calm = next(t for t in fig["data"] if t.get("name") == "Adam diverged")
+    calm = next(t for t in fig["data"] if t.get("name") == "Adam ✕")
     assert calm["x"] == []
     assert json.dumps(fig)  # nothing non-finite: json.dumps would write NaN/Infinity
     assert "NaN" not in json.dumps(fig) and "Infinity" not in json.dumps(fig)

@@ -1,0 +1,172 @@
+"""The Lecture page's experiments, as data: one Playground ``Settings`` each (LECTURE.md §1–§5).
+
+Every experiment is an exact Playground link (its settings survive ``urlstate.to_query`` and
+``urlstate.parse`` unchanged), chosen so that its phenomenon is plain on screen.
+tests/test_lecture_phenomena.py checks each phenomenon on the engine's numbers of exactly
+these settings; change a preset here and that test says whether the picture still holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from optimizers import M_PARTS, SIGMA_PARTS, Optimizer, Schedule, preset
+from optimizers.schedules import schedule_latex
+from surfaces import get_surface
+
+from .urlstate import Settings
+
+#: the ellipse of §2, §4 and §5: c = a·ratio = 200, so gradient descent with η = 10⁻² has
+#: η·c = 2 exactly along the steep axis and bounces between the walls for ever (tilt 0.1 rad)
+ELLIPSE = get_surface("ellipse", a=0.2, ratio=1000.0, tilt=0.1)
+#: the lecture's warm-up: η^t grows linearly from η/100 over 1,000 updates, then decays as
+#: η/√(t' + 1), t' counted from the end of the warm-up
+WARMUP = Schedule.make({"kind": "warmup", "warmup": 1000, "then": {"kind": "inv_sqrt"}})
+#: the §5 builder's schedules by name
+BUILDER_SCHEDULES = {"constant": Schedule(), "inv_sqrt": Schedule("inv_sqrt"), "warmup": WARMUP}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    key: str
+    settings: Settings
+    #: one key per run for its label (the page's ``lecture.run.<key>``), or None: preset labels
+    labels: tuple[str, ...] | None = None
+    #: also draw σ_i^t and the effective step η^t/σ_i^t
+    adaptive: bool = False
+    #: a control the page adds: "alpha" (§3, see ``with_alpha``) or "builder" (§5, see
+    #: ``builder_settings``)
+    knob: str | None = None
+
+
+def build(m: str, sigma: str, sched: str, lr: float) -> Optimizer:
+    """An optimizer from the three parts of θ_i^{t+1} = θ_i^t − (η^t/σ_i^t)·m_i^t."""
+    return Optimizer(m=m, sigma=sigma, schedule=BUILDER_SCHEDULES[sched], lr=lr)
+
+
+def builder_settings(settings: Settings, m: str, sigma: str, sched: str, lr: float) -> Settings:
+    """The §5 experiment with its last run ("yours") built from the given parts."""
+    return replace(settings, runs=(*settings.runs[:-1], build(m, sigma, sched, lr)))
+
+
+def with_alpha(settings: Settings, alpha: float) -> Settings:
+    """The same experiment with RMSProp's α set to ``alpha`` in every run that has one."""
+    runs = tuple(
+        o.with_(alpha=alpha) if "alpha" in SIGMA_PARTS[o.sigma].hypers else o for o in settings.runs
+    )
+    return replace(settings, runs=runs)
+
+
+# §1 gradient descent bounces between the log-cosh walls at a fixed height: η·k/w = 5 > 2
+S1_VALLEY = Experiment(
+    "s1_valley",
+    Settings(get_surface("ravine", a=0.2), (preset("gd", lr=0.1),), steps=500),
+)
+
+# §2 η = 10⁻² zig-zags across the valley for ever (η·c = 2); η = 10⁻⁷ gets most of the way
+# down to the floor and has not moved along it after 100,000 updates (η·a·T = 0.002)
+S2_ONE_LR = Experiment(
+    "s2_one_lr",
+    Settings(ELLIPSE, (preset("gd", lr=1e-2), preset("gd", lr=1e-7)), steps=100_000),
+    labels=("lr_1e-2", "lr_1e-7"),
+)
+
+# §3 a gentle slope (g = 0.1) ends in a wall (k = 10): at the wall RMSProp's σ jumps with the
+# gradient while the root mean square, an average over ~90 gentle updates, barely moves
+S3_RMS_VS_RMSPROP = Experiment(
+    "s3_rms_vs_rmsprop",
+    Settings(
+        get_surface("wall"), (preset("rms", lr=0.02), preset("rmsprop_lecture", lr=0.02)), 1000
+    ),
+    adaptive=True,
+    knob="alpha",
+)
+
+# §4.1–4.2 root mean square with a constant η bursts out of the minimum again and again late
+# in training; η^t = η/√(t+1), alone or after a warm-up, does not
+S4_BURSTS = Experiment(
+    "s4_bursts",
+    Settings(
+        ELLIPSE,
+        (
+            preset("rms", lr=0.1),
+            preset("rms", lr=0.1, schedule=Schedule("inv_sqrt")),
+            preset("rms", lr=0.1, schedule=WARMUP),
+        ),
+        steps=100_000,
+    ),
+    labels=("constant", "decay", "warmup"),
+    adaptive=True,
+)
+
+# §4.2 RAdam = Adam with a built-in warm-up.  The ellipse is the same shape, 200 times
+# flatter: RAdam's first five updates are plain momentum steps η·m (no σ yet), which on the
+# steep ellipse (gradients ~270) would throw it off the screen.
+S4_RADAM = Experiment(
+    "s4_radam",
+    Settings(
+        get_surface("ellipse", a=0.001, ratio=1000.0, tilt=0.1),
+        (preset("adam", lr=0.1), preset("radam", lr=0.1)),
+        steps=2000,
+    ),
+    adaptive=True,
+)
+
+# §5 one formula, one part at a time, one η (0.1) — and "yours", rebuilt by the page
+S5_BUILDER = Experiment(
+    "s5_builder",
+    Settings(
+        ELLIPSE,
+        (
+            preset("gd", lr=0.1),
+            preset("momentum", lr=0.1),
+            preset("rms", lr=0.1),
+            Optimizer(m="momentum", sigma="rms", lr=0.1),
+            Optimizer(m="momentum", sigma="rms", lr=0.1, schedule=WARMUP),
+            build("momentum", "rms", "constant", 0.05),
+        ),
+        steps=2000,
+    ),
+    labels=("gd", "momentum", "rms", "momentum_rms", "momentum_rms_warmup", "yours"),
+    adaptive=True,
+    knob="builder",
+)
+
+SECTIONS: dict[str, tuple[Experiment, ...]] = {
+    "s1": (S1_VALLEY,),
+    "s2": (S2_ONE_LR,),
+    "s3": (S3_RMS_VS_RMSPROP,),
+    "s4": (S4_BURSTS, S4_RADAM),
+    "s5": (S5_BUILDER,),
+}
+EXPERIMENTS: dict[str, Experiment] = {e.key: e for exps in SECTIONS.values() for e in exps}
+
+_STEP = r"\theta_i^{t+1} = \theta_i^t - "
+FORMULAS: dict[str, tuple[str, ...]] = {
+    "s1": (r"\theta^{t+1} = \theta^t - \eta\, g^t", r"\|g^t\| = \sqrt{(g_1^t)^2 + (g_2^t)^2}"),
+    "s2": (_STEP + r"\eta\, g_i^t",),
+    "s3": (
+        _STEP + r"\frac{\eta}{\sigma_i^t}\, g_i^t",
+        SIGMA_PARTS["rms"].latex,
+        SIGMA_PARTS["rmsprop_lecture"].latex,
+    ),
+    "s4": (
+        _STEP + r"\frac{\eta^t}{\sigma_i^t}\, g_i^t",
+        schedule_latex("inv_sqrt"),
+        schedule_latex("transformer"),
+    ),
+    "s5": (_STEP + r"\frac{\eta^t}{\sigma_i^t}\, m_i^t", M_PARTS["momentum"].latex),
+}
+
+__all__ = [
+    "BUILDER_SCHEDULES",
+    "ELLIPSE",
+    "EXPERIMENTS",
+    "FORMULAS",
+    "SECTIONS",
+    "WARMUP",
+    "Experiment",
+    "build",
+    "builder_settings",
+    "with_alpha",
+]

@@ -1,0 +1,46 @@
+"""What every page shares: the language (switch, URL) and the link in the address bar."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from .i18n import DEFAULT, LANGUAGES, t
+
+LANG = "lang"
+
+
+def current_lang() -> str:
+    """The language of this session: the switch's value, first taken from the link."""
+    if LANG not in st.session_state:
+        value = st.query_params.get(LANG)
+        st.session_state[LANG] = value if value in LANGUAGES else DEFAULT
+        if value is not None and value not in LANGUAGES:
+            st.session_state["lang_warning"] = str(value)[:40]
+    return st.session_state[LANG]
+
+
+def language_switch() -> str:
+    """English / 简体中文 at the top of the sidebar, on every page; returns the language."""
+    lang = current_lang()
+    st.sidebar.segmented_control(
+        t("app.language", lang), list(LANGUAGES), key=LANG, format_func=LANGUAGES.get,
+        label_visibility="collapsed", width="stretch", required=True,
+    )  # fmt: skip
+    lang = st.session_state[LANG] or lang
+    bad = st.session_state.pop("lang_warning", None)
+    if bad is not None:
+        st.warning(t("url.unknown_lang", lang, name=bad), icon=":material/translate:")
+    return lang
+
+
+def sync_url(query: Mapping[str, str | list[str]]) -> None:
+    """Make the address bar hold ``query`` plus the language (only when it differs)."""
+    want = {k: v if isinstance(v, list) else [v] for k, v in query.items()}
+    lang = current_lang()
+    if lang != DEFAULT:
+        want[LANG] = [lang]
+    have = {k: st.query_params.get_all(k) for k in st.query_params}
+    if have != want:
+        st.query_params.from_dict({k: v if len(v) > 1 else v[0] for k, v in want.items()})

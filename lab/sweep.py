@@ -1,0 +1,446 @@
+"""The learning-rate sweep: final loss against η, one curve per optimizer (LECTURE.md §2).
+
+"One learning rate cannot fit all" as one picture: for one surface and one start, every
+optimizer is run at every η of ``LRS`` (1e-8 … 10, 8 per decade) in ONE engine call, keeping
+only the final numbers.  ``sweep`` returns a ``SweepResult``; ``sweep_figure`` draws it.
+
+What the figure plots on its y axis:
+
+- ``metric="loss"``: the final loss L(θ^T), on a log axis.  On a surface whose lowest known
+  minimum has a negative loss (six-hump camel: −1.0316, bounded saddle: −0.25) a log axis
+  cannot show it, so the figure plots the *excess loss* L(θ^T) − L_min ≥ 0 instead and says so
+  in the axis title (the hover shows the loss itself too); runs within round-off of L_min
+  (excess ≤ 4 ulp of |L_min|) are drawn at that floor.  Elsewhere a final loss of exactly 0 is
+  drawn one decade below the least positive one.  Only where nothing bounds the loss from below
+  (saddle, monkey saddle: no minima) and some final loss is ≤ 0 is the axis linear; there no
+  "best η" is marked (lower is not better on a surface without a bottom).
+- ``metric="updates"``: the number of updates a run needed to first reach loss ≤ ``target``
+  (log axis; linear when some run started below the target, i.e. needed 0).  Runs that did not
+  reach it leave a gap and get a △ in the strip above the plot; the fastest η is marked.
+
+A run that diverged (overflowed or left the surface, see ``optimizers.runner``) has no final
+loss worth plotting: its curve has a gap there, and an ✕ in the optimizer's colour marks it in
+a strip above the plot (one row per optimizer), with "diverged at update k" on hover.  The best
+η of each optimizer (the least final loss among the runs that did not diverge; ties within
+round-off go to the smaller η) gets a large open circle and a "best η = …" label.  Every number
+in the figure is finite (gaps are None).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from optimizers import MAX_RUNS, MAX_WORK, Optimizer, OptimizerError, make_optimizer, run
+from surfaces import Surface
+
+from .colors import run_colors
+from .figures import FONT, LOG, fmt
+from .i18n import t
+
+Array = NDArray[np.float64]
+Fig = dict[str, Any]
+
+#: the sweep's learning rates: 8 per decade from 1e-8 to 10 (73 values; the powers of ten and
+#: 10^(k/8) in between, so 1e-3, 1e-2, … are exactly on the grid)
+LRS: Array = 10.0 ** (np.arange(-64, 9) / 8.0)
+LRS.setflags(write=False)
+
+#: below this a negative lowest-minimum loss is taken for round-off of 0
+_NEGATIVE = -1e-12
+
+
+class SweepError(OptimizerError):
+    """A sweep the engine will not run in one call; ``text(lang)`` says why for the page."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(t(key, "en", **values))
+
+    def text(self, lang: str = "en") -> str:
+        return t(self.key, lang, **self.values)
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """What a sweep of N optimizers × L learning rates gave.  Arrays are (N, L), row i for
+    ``optimizers[i]``, column j for ``lrs[j]``; every number is finite.
+
+    - ``final_loss``: the loss at the last valid position (for a diverged run: the last one
+      before it diverged; do not plot it);
+    - ``diverged``, ``diverged_at``: as ``RunResult``: the first invalid position, else −1;
+    - ``hit``: the first position (= number of updates) with loss ≤ ``target``, else −1 (all
+      −1 without a target; a run may have reached the target before it diverged);
+    - ``best``: (N,) the column of the least final loss among runs that did not diverge (ties
+      within round-off: the smaller η), −1 when all diverged;
+    - ``fastest``: (N,) the column of the fewest updates to the target among runs that reached
+      it and did not diverge (ties: the smaller η), −1 when none (or no target).
+    """
+
+    surface: Surface
+    optimizers: tuple[Optimizer, ...]
+    start: tuple[float, float]
+    steps: int
+    target: float | None
+    lrs: Array
+    final_loss: Array
+    diverged: NDArray[np.bool_]
+    diverged_at: NDArray[np.int64]
+    hit: NDArray[np.int64]
+    best: NDArray[np.int64]
+    fastest: NDArray[np.int64]
+    labels: tuple[str, ...]
+    colors: tuple[str, ...]
+
+    @property
+    def best_lr(self) -> tuple[float | None, ...]:
+        """Per optimizer: the η with the least final loss (None when every η diverged)."""
+        return tuple(float(self.lrs[j]) if j >= 0 else None for j in self.best.tolist())
+
+    @property
+    def fastest_lr(self) -> tuple[float | None, ...]:
+        """Per optimizer: the η that reached the target in the fewest updates (or None)."""
+        return tuple(float(self.lrs[j]) if j >= 0 else None for j in self.fastest.tolist())
+
+    @property
+    def reached(self) -> NDArray[np.bool_]:
+        """Reached the target and did not diverge (what the "updates" metric plots)."""
+        return (self.hit >= 0) & ~self.diverged
+
+
+def _check_lrs(lrs: ArrayLike) -> Array:
+    try:
+        a = np.array(lrs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise OptimizerError(
+            f"lrs must be learning rates (positive numbers), got {lrs!r}"
+        ) from None
+    if a.ndim != 1 or a.size == 0:
+        raise OptimizerError(f"lrs must be a non-empty list of learning rates, got shape {a.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(a > 0) and np.all(np.diff(a) > 0)):
+        raise OptimizerError("lrs must be finite, positive and increasing")
+    a.setflags(write=False)
+    return a
+
+
+def _check_size(n_opt: int, n_lr: int, steps: object) -> None:
+    n = n_opt * n_lr
+    if n > MAX_RUNS:
+        raise SweepError(
+            "sweep.too_many_runs", n_opt=n_opt, n_lr=n_lr, runs=f"{n:,}", limit=f"{MAX_RUNS:,}"
+        )
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
+        work = n * int(steps)
+        if work > MAX_WORK:
+            raise SweepError(
+                "sweep.too_much_work",
+                runs=f"{n:,}",
+                steps=f"{int(steps):,}",
+                work=f"{work:,}",
+                limit=f"{MAX_WORK:,}",
+                max_steps=f"{MAX_WORK // n:,}",
+            )
+
+
+def _names(opts: tuple[Optimizer, ...], lang: str) -> tuple[str, ...]:
+    """Each optimizer's name in ``lang``: its preset's, or "m / σ" for a build of parts; a
+    repeated name gets " (2)", " (3)", …"""
+    out: list[str] = []
+    for o in opts:
+        if o.preset:
+            base = t(f"preset.{o.preset}.label", lang)
+        else:
+            base = f"{t(f'm.{o.m}', lang)} / {t(f'sigma.{o.sigma}', lang)}"
+        name, k = base, 2
+        while name in out:
+            name, k = f"{base} ({k})", k + 1
+        out.append(name)
+    return tuple(out)
+
+
+def sweep(
+    surface: Surface | str,
+    optimizers: tuple[Optimizer, ...],
+    start: ArrayLike | None = None,
+    steps: int = 2000,
+    lrs: ArrayLike = LRS,
+    target: float | None = None,
+) -> SweepResult:
+    """Run every optimizer at every η of ``lrs`` (each keeps its own hyperparameters and η^t
+    schedule; only η is replaced) from ``start`` (default: the surface's) for ``steps`` updates,
+    in one engine call that records only the final numbers.
+
+    Raises ``SweepError`` (an ``OptimizerError``) when optimizers × lrs is more than the
+    engine's MAX_RUNS, or × steps more than its MAX_WORK."""
+    opts = tuple(make_optimizer(o) for o in optimizers)
+    if not opts:
+        raise OptimizerError("a sweep needs at least one optimizer")
+    grid = _check_lrs(lrs)
+    n, n_lr = len(opts), grid.size
+    _check_size(n, n_lr, steps)
+    batch = [o.with_(lr=lr) for o in opts for lr in grid.tolist()]
+    res = run(surface, batch, start=start, steps=steps, record=(), target=target)
+
+    def grid_of(a: NDArray[Any]) -> NDArray[Any]:
+        out = np.ascontiguousarray(a.reshape(n, n_lr))
+        out.setflags(write=False)
+        return out
+
+    final = grid_of(res.final_loss)
+    div = grid_of(res.diverged)
+    hit = grid_of(res.hit)  # −1 everywhere without a target
+    ranked = np.where(div, np.inf, final)
+    least = ranked.min(axis=1, keepdims=True)
+    low = lowest_minimum(res.surface)
+    scale = np.maximum(np.where(np.isfinite(least), np.abs(least), 0.0), abs(low or 0.0))
+    tied = ranked <= least + 8.0 * np.spacing(scale)  # equal within round-off
+    best = np.where(div.all(axis=1), -1, np.argmax(tied, axis=1))
+    ok = (hit >= 0) & ~div
+    fastest = np.where(ok.any(axis=1), np.argmin(np.where(ok, hit, np.iinfo(np.int64).max), 1), -1)
+    s0, s1 = res.starts[0].tolist()
+    return SweepResult(
+        surface=res.surface,
+        optimizers=opts,
+        start=(s0, s1),
+        steps=res.steps,
+        target=None if target is None else float(target),
+        lrs=grid,
+        final_loss=final,
+        diverged=div,
+        diverged_at=grid_of(res.diverged_at),
+        hit=hit,
+        best=best.astype(np.int64),
+        fastest=fastest.astype(np.int64),
+        labels=_names(opts, "en"),
+        colors=tuple(run_colors([o.preset for o in opts])),
+    )
+
+
+# -- the figure --------------------------------------------------------------------------------
+def _sig(v: float, digits: int = 5) -> float:
+    """Round to ``digits`` significant figures: shorter JSON, still exact enough on a log axis."""
+    return float(f"{v:.{digits}g}")
+
+
+def lowest_minimum(surface: Surface) -> float | None:
+    """The least loss over the surface's known minima (None when it has none)."""
+    if not surface.minima:
+        return None
+    return float(np.min(surface.loss(np.array(surface.minima, dtype=np.float64))))
+
+
+def run_names(res: SweepResult, lang: str = "en") -> tuple[str, ...]:
+    """Each optimizer's name in ``lang`` (``res.labels`` are the English ones)."""
+    return _names(res.optimizers, lang)
+
+
+@dataclass(frozen=True)
+class _Axis:
+    metric: str
+    values: Array  # (N, L) what the y axis shows (hover), before the floor
+    drawn: Array  # (N, L) where the points are drawn: values, raised to the floor on a log axis
+    plotted: NDArray[np.bool_]  # (N, L) drawn on the curve (not a gap)
+    log: bool
+    title: str
+    shift: float  # values = final loss − shift ("loss" metric)
+    floor: float | None  # values at or below it are drawn at it (log axis only)
+    marked: NDArray[np.int64]  # (N,) the ringed column, or −1
+
+
+def _axis(res: SweepResult, metric: str, lang: str) -> _Axis:
+    steps = f"{res.steps:,}"
+    low = lowest_minimum(res.surface)
+    shift, floor = 0.0, None
+    if metric == "updates":
+        values, plotted, marked = res.hit.astype(np.float64), res.reached, res.fastest
+        title = t("sweep.y_updates", lang, target=fmt(float(res.target or 0.0)))
+        log = bool(np.all(values[plotted] > 0))
+    elif low is not None and low < _NEGATIVE:
+        values, plotted, marked = res.final_loss - low, ~res.diverged, res.best
+        title = t("sweep.y_excess", lang, steps=steps, low=fmt(low))
+        log, shift = True, low
+        floor = 4.0 * float(np.spacing(abs(low)))  # at the minimum, within round-off
+    else:
+        values, plotted, marked = res.final_loss, ~res.diverged, res.best
+        title = t("sweep.y_loss", lang, steps=steps)
+        shown = values[plotted]
+        log = low is not None or not (shown.size and np.min(shown) <= 0)
+    if log and floor is None and np.any(values[plotted] <= 0):
+        pos = values[plotted & (values > 0)]
+        floor = float(10.0 ** (math.floor(math.log10(float(np.min(pos)))) - 1)) if pos.size else 1.0
+    drawn = np.maximum(values, floor) if floor is not None else values
+    if res.surface.kind.unbounded_below and metric == "loss":
+        marked = np.full_like(marked, -1)  # lower is not better where the loss has no bottom
+    return _Axis(metric, values, drawn, plotted, log, title, shift, floor, marked)
+
+
+def _levels(xs: list[float], width: float = 1.6) -> list[int]:
+    """A height level per label at log10 positions ``xs``, so that labels less than ``width``
+    decades apart do not share one."""
+    placed: list[tuple[float, int]] = []
+    out = []
+    for x in xs:
+        taken = {k for px, k in placed if abs(px - x) < width}
+        k = next(k for k in range(len(xs) + 1) if k not in taken)
+        placed.append((x, k))
+        out.append(k)
+    return out
+
+
+def _ticks(lo: float, hi: float) -> dict[str, Any]:
+    """1, 2, 5 × 10^k between lo and hi, written out (1,000 updates, not 10³)."""
+    vals = [m * 10**e for e in range(0, 8) for m in (1, 2, 5)]
+    vals = [v for v in vals if lo / 1.5 <= v <= hi * 1.5] or [1]
+    return {"tickvals": vals, "ticktext": [f"{v:,}" for v in vals]}
+
+
+def sweep_figure(
+    res: SweepResult,
+    *,
+    lang: str = "en",
+    metric: str = "loss",
+    labels: tuple[str, ...] | None = None,
+    height: int = 600,
+) -> Fig:
+    """Final loss (``metric="loss"``) or updates to the target (``metric="updates"``) against η,
+    on log axes: one line per optimizer in its colour with gaps where it diverged, ✕ marks in a
+    strip above the plot, the best (fastest) η ringed and labelled.  A plotly figure dict;
+    ``labels`` replaces the optimizers' names (default: their preset names in ``lang``).
+
+    Every trace carries ``meta = {"role": …, "optimizer": i}``; roles: "curve" (one per
+    optimizer, one point per η), "diverged", "not_reached" (updates only), "best"/"fastest"."""
+    if metric not in ("loss", "updates"):
+        raise ValueError(f"metric must be 'loss' or 'updates', got {metric!r}")
+    if metric == "updates" and res.target is None:
+        raise ValueError(t("sweep.no_target", lang))
+    ax = _axis(res, metric, lang)
+    names = labels if labels is not None else run_names(res, lang)
+    if len(names) != len(res.optimizers):
+        raise ValueError(f"labels: {len(res.optimizers)} needed, got {len(names)}")
+    x = [_sig(v, 6) for v in res.lrs.tolist()]
+    n = len(names)
+    data = [_curve(res, ax, x, i, names[i], lang) for i in range(n)]
+    for i in range(n):
+        data.extend(_strip(res, metric, x, i, n, names[i], lang))
+    annotations = []
+    ringed = [i for i in range(n) if ax.marked[i] >= 0]
+    levels = _levels([math.log10(x[int(ax.marked[i])]) for i in ringed])
+    for i, level in zip(ringed, levels, strict=True):
+        j = int(ax.marked[i])
+        lr = fmt(float(res.lrs[j]))
+        text = t("sweep.best", lang, lr=lr) if metric == "loss" else t("sweep.fastest", lang, lr=lr)
+        y, color = _sig(float(ax.drawn[i, j])), res.colors[i]
+        data.append({
+            "type": "scatter", "x": [x[j]], "y": [y], "mode": "markers", "name": text,
+            "legendgroup": names[i], "showlegend": False,
+            "marker": {"symbol": "circle-open", "size": 20, "color": color, "line": {"width": 3}},
+            "hovertemplate": f"{names[i]}: {text}<extra></extra>",
+            "meta": {"role": "best" if metric == "loss" else "fastest", "optimizer": i},
+        })  # fmt: skip
+        annotations.append({
+            "x": math.log10(x[j]), "y": math.log10(y) if ax.log else y, "xref": "x", "yref": "y",
+            "text": text, "showarrow": True, "arrowcolor": color, "arrowwidth": 1.5, "ax": 0,
+            "ay": -30 - 24 * level, "font": {"color": color, "size": 14},
+            "bgcolor": "rgba(255,255,255,0.85)",
+        })  # fmt: skip
+    strip_text = t("sweep.strip", lang) if metric == "loss" else t("sweep.strip_updates", lang)
+    annotations.append({
+        "text": strip_text, "xref": "paper", "yref": "y2 domain", "x": -0.01, "y": 0.5,
+        "xanchor": "right", "yanchor": "middle", "align": "right", "showarrow": False,
+        "font": {"size": 13},
+    })  # fmt: skip
+    lo, hi = math.log10(x[0]), math.log10(x[-1])
+    pad = 0.03 * max(hi - lo, 1.0)
+    strip = min(0.2, 0.025 * n + 0.03)
+    yaxis: dict[str, Any] = {"domain": [0, 0.97 - strip], "title": {"text": ax.title}}
+    if not ax.log:
+        yaxis |= {"type": "linear", "exponentformat": "power"}
+    elif metric == "updates":
+        shown = ax.values[ax.plotted]
+        yaxis |= {"type": "log", **(_ticks(shown.min(), shown.max()) if shown.size else {})}
+    else:
+        yaxis |= LOG
+    return {
+        "data": data,
+        "layout": {
+            "height": height, "font": FONT, "margin": {"l": 110, "r": 20, "t": 60, "b": 60},
+            "plot_bgcolor": "#f7f7f7", "paper_bgcolor": "white", "hovermode": "closest",
+            "legend": {"orientation": "h", "x": 0, "y": 1.01, "yanchor": "bottom",
+                       "font": {"size": 15}},
+            "xaxis": {**LOG, "range": [lo - pad, hi + pad], "dtick": 1, "anchor": "y",
+                      "title": {"text": t("sweep.x_title", lang)}},
+            "yaxis": yaxis,
+            "yaxis2": {"domain": [1 - strip, 1], "anchor": "x", "range": [-0.7, n - 0.3],
+                       "showticklabels": False, "showgrid": False, "zeroline": False,
+                       "fixedrange": True},
+            "annotations": annotations,
+            "meta": {"metric": metric, "log_y": ax.log, "shift": ax.shift, "floor": ax.floor},
+        },
+    }  # fmt: skip
+
+
+def _curve(
+    res: SweepResult, ax: _Axis, x: list[float], i: int, name: str, lang: str
+) -> dict[str, Any]:
+    """Optimizer ``i``'s line: one point per η, None where it is not drawn."""
+    ys = [
+        _sig(v) if ok else None for v, ok in zip(ax.drawn[i].tolist(), ax.plotted[i], strict=True)
+    ]
+    lr = "%{x:.3g}"
+    custom: list[Any]
+    if ax.metric == "updates":
+        custom = res.hit[i].tolist()
+        target = fmt(float(res.target or 0.0))
+        hover = t("sweep.hover_updates", lang, name=name, lr=lr, target=target, n="%{customdata:,}")
+    elif ax.shift:
+        pairs = zip(res.final_loss[i].tolist(), ax.values[i].tolist(), strict=True)
+        custom = [[_sig(v), _sig(max(e, 0.0))] for v, e in pairs]
+        hover = t("sweep.hover_excess", lang, name=name, lr=lr, loss="%{customdata[0]:.4g}",
+                  excess="%{customdata[1]:.4g}")  # fmt: skip
+    else:
+        custom = [_sig(v) for v in res.final_loss[i].tolist()]
+        hover = t("sweep.hover_loss", lang, name=name, lr=lr, loss="%{customdata:.4g}")
+    color = res.colors[i]
+    return {
+        "type": "scatter", "x": x, "y": ys, "customdata": custom, "mode": "lines+markers",
+        "name": name, "legendgroup": name, "line": {"color": color, "width": 2.5},
+        "marker": {"color": color, "size": 6}, "connectgaps": False,
+        "hovertemplate": hover + "<extra></extra>", "meta": {"role": "curve", "optimizer": i},
+    }  # fmt: skip
+
+
+def _strip(
+    res: SweepResult, metric: str, x: list[float], i: int, n: int, name: str, lang: str
+) -> list[dict[str, Any]]:
+    """Optimizer ``i``'s row in the strip above the plot: ✕ where it diverged (and, for the
+    updates metric, △ where it did not reach the target)."""
+    color, row, lr = res.colors[i], n - 1 - i, "%{x:.3g}"
+    cols = np.flatnonzero(res.diverged[i]).tolist()
+    out = [{
+        "type": "scatter", "x": [x[j] for j in cols], "y": [row] * len(cols),
+        "customdata": [max(int(res.diverged_at[i, j]) - 1, 0) for j in cols],
+        "xaxis": "x", "yaxis": "y2", "mode": "markers", "legendgroup": name,
+        "name": f"{name}: {t('sweep.diverged', lang)}", "showlegend": False,
+        "marker": {"symbol": "x", "size": 11, "color": color, "line": {"width": 1}},
+        "hovertemplate": t("sweep.hover_diverged", lang, name=name, lr=lr, k="%{customdata:,}")
+        + "<extra></extra>",
+        "meta": {"role": "diverged", "optimizer": i},
+    }]  # fmt: skip
+    if metric == "updates":
+        cols = np.flatnonzero(~res.reached[i] & ~res.diverged[i]).tolist()
+        target = fmt(float(res.target or 0.0))
+        out.append({
+            "type": "scatter", "x": [x[j] for j in cols], "y": [row] * len(cols),
+            "xaxis": "x", "yaxis": "y2", "mode": "markers", "legendgroup": name,
+            "name": f"{name}: {t('sweep.not_reached', lang)}", "showlegend": False,
+            "marker": {"symbol": "triangle-up-open", "size": 9, "color": color},
+            "hovertemplate": t("sweep.hover_not_reached", lang, name=name, lr=lr, target=target,
+                               steps=f"{res.steps:,}") + "<extra></extra>",
+            "meta": {"role": "not_reached", "optimizer": i},
+        })  # fmt: skip
+    return out

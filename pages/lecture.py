@@ -1,0 +1,90 @@
+"""The Lecture page: every phenomenon of "Adaptive Learning Rate" (LECTURE.md §1–§5), live.
+
+One section at a time (one click each): its explanation and formula, then its experiments
+drawn with the Playground's charts, each with a link that opens it in the Playground.
+The experiments are data (lab.lecture); the words are in the string tables.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lab import urlstate
+from lab.compute import query_key, race
+from lab.i18n import t, tm
+from lab.lecture import FORMULAS, SECTIONS, Experiment, builder_settings, with_alpha
+from lab.navigation import use_navigation
+from lab.page import current_lang, sync_url
+
+use_navigation()
+lang = current_lang()
+SECTION_IDS = list(SECTIONS)
+
+if "lec_state" not in st.session_state:  # first visit: from the link
+    first, warnings = urlstate.parse_lecture(urlstate.from_query_params(st.query_params))
+    st.session_state["lec_state"] = first
+    st.session_state["lec_warnings"] = warnings
+state: urlstate.LectureState = st.session_state["lec_state"]
+for name in ("section", "alpha", "m", "sigma", "sched", "lr"):  # widgets start from the state
+    if f"lec_{name}" not in st.session_state:  # (a widget not drawn last run lost its value)
+        st.session_state[f"lec_{name}"] = getattr(state, name)
+
+st.title(t("lecture.title", lang))
+st.caption(t("lecture.intro", lang))
+for w in st.session_state.get("lec_warnings") or []:
+    st.warning(tm(w, lang), icon=":material/link_off:")
+
+section = st.segmented_control(
+    t("lecture.pick", lang), SECTION_IDS, key="lec_section", required=True,
+    format_func=lambda s: t(f"lecture.{s}.short", lang), width="stretch",
+)  # fmt: skip
+section = section or SECTION_IDS[0]
+
+
+def show(exp: Experiment, settings: urlstate.Settings) -> None:
+    """One experiment: what to look at, the race chart (and σ, η/σ), the Playground link."""
+    settings = urlstate.Settings(**{**settings.__dict__, "lang": lang})
+    labels = tuple(t(f"lecture.run.{k}", lang) for k in exp.labels) if exp.labels else None
+    st.subheader(t(f"lecture.exp.{exp.key}.title", lang))
+    st.markdown(t(f"lecture.exp.{exp.key}.see", lang))
+    with st.spinner(t("pg.running", lang)):
+        _, fig, adaptive = race(query_key(settings, labels))
+    st.plotly_chart(fig, key=f"lec_{exp.key}", width="stretch",
+                    config={"displaylogo": False, "scrollZoom": False})  # fmt: skip
+    if exp.adaptive:
+        st.caption(t("pg.sigma_caption", lang))
+        st.plotly_chart(adaptive, key=f"lec_{exp.key}_adaptive", width="stretch",
+                        config={"displaylogo": False})  # fmt: skip
+    st.page_link("pages/playground.py", label=t("lecture.open_pg", lang),
+                 icon=":material/open_in_new:",
+                 query_params=urlstate.to_query(settings))  # fmt: skip
+
+
+st.header(t(f"lecture.{section}.title", lang))
+st.markdown(t(f"lecture.{section}.text", lang))
+for formula in FORMULAS[section]:
+    st.latex(formula)
+
+alpha, m, sigma, sched, lr = state.alpha, state.m, state.sigma, state.sched, state.lr
+for exp in SECTIONS[section]:
+    settings = exp.settings
+    if exp.knob == "alpha":
+        alpha = st.select_slider(t("lecture.alpha", lang), urlstate.ALPHA_OPTIONS,
+                                 key="lec_alpha", help=t("lecture.alpha_help", lang))  # fmt: skip
+        settings = with_alpha(settings, alpha)
+    elif exp.knob == "builder":
+        c1, c2, c3, c4 = st.columns(4)
+        m = c1.selectbox(t("ctl.m", lang), urlstate.BUILDER_M, key="lec_m",
+                         format_func=lambda k: t(f"m.{k}", lang))  # fmt: skip
+        sigma = c2.selectbox(t("ctl.sigma", lang), urlstate.BUILDER_SIGMA, key="lec_sigma",
+                             format_func=lambda k: t(f"sigma.{k}", lang))  # fmt: skip
+        sched = c3.selectbox(t("ctl.schedule", lang), urlstate.BUILDER_SCHED, key="lec_sched",
+                             format_func=lambda k: t(f"sched.{k}", lang))  # fmt: skip
+        lr = c4.select_slider(t("ctl.lr", lang), urlstate.LR_OPTIONS, key="lec_lr",
+                              format_func=lambda v: f"{v:.0e}")  # fmt: skip
+        settings = builder_settings(settings, m, sigma, sched, lr)
+    show(exp, settings)
+
+state = urlstate.LectureState(section, alpha, m, sigma, sched, lr)
+st.session_state["lec_state"] = state
+sync_url(urlstate.lecture_query(state))
