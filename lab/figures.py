@@ -256,16 +256,20 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
     play = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True,
             "transition": {"duration": 0}, "mode": "immediate"}  # fmt: skip
     ytype = "log" if log_y else "linear"
+    # the legend sits above the plots, in the top margin: one row per ~90 characters
+    entries = [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs)]
+    legend_rows = 1 + sum(len(n) + 6 for n in entries) // 90
     return {
         "height": height,
         "font": FONT,
-        "margin": {"l": 60, "r": 20, "t": 60, "b": 120},
+        "margin": {"l": 60, "r": 20, "t": 30 + 30 * legend_rows, "b": 120},
         "plot_bgcolor": "#f2f2f2",
         "paper_bgcolor": "white",
         "hovermode": "closest",
         "dragmode": "pan",
         "uirevision": traj.surface.key,
-        "legend": {"orientation": "h", "x": 0, "y": 1.07, "font": {"size": 15}},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom",
+                   "font": {"size": 15}},
         "xaxis": {"domain": [0, 0.55], "range": [x0, x1], "title": {"text": "θ₁"},
                   "constrain": "domain", "showgrid": False, "zeroline": False},
         "yaxis": {"domain": [0, 0.94], "range": [y0, y1], "title": {"text": "θ₂"},
@@ -338,22 +342,23 @@ def adaptive_figure(traj: Trajectories, *, height: int = 560, lang: str = DEFAUL
                     "hovertemplate": f"{r.label}, θ{'₁₂'[i]}<br>t=%{{x}}<br>{what}=%{{y:.4g}}"
                                      "<extra></extra>",
                 })  # fmt: skip
+    rows = 1 + sum(len(r.label) + 6 for r in traj.runs) // 90
     return {
         "data": data,
         "layout": {
-            "height": height, "font": FONT, "margin": {"l": 70, "r": 20, "t": 40, "b": 50},
+            "height": height, "font": FONT,
+            "margin": {"l": 70, "r": 20, "t": 10 + 28 * rows, "b": 60},
             "hovermode": "closest",
-            "legend": {"orientation": "h", "x": 0, "y": 1.1},
+            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
             "xaxis": {"anchor": "y", "matches": "x3", "showticklabels": False},
             "xaxis2": {"anchor": "y2", "matches": "x3", "showticklabels": False},
-            "xaxis3": {"anchor": "y3", "title": {"text": t("fig.update_axis", lang)}},
-            "yaxis": {"domain": [0.70, 1], **LOG, "title": {"text": "η^t"}},
-            "yaxis2": {"domain": [0.36, 0.66], **LOG, "title": {"text": "σ_i^t"}},
-            "yaxis3": {"domain": [0, 0.32], **LOG, "title": {"text": "η^t/σ_i^t"}},
-            "annotations": [{
-                "text": t("fig.solid_dotted", lang), "xref": "paper", "yref": "paper", "x": 1,
-                "y": 1.1, "showarrow": False, "xanchor": "right", "font": {"size": 13},
-            }],
+            "xaxis3": {"anchor": "y3", "title": {
+                "text": f"{t('fig.update_axis', lang)}   ({t('fig.solid_dotted', lang)})"}},
+            "yaxis": {"domain": [0.70, 1], **LOG, "title": {"text": "η<sup>t</sup>"}},
+            "yaxis2": {"domain": [0.36, 0.66], **LOG,
+                       "title": {"text": "σ<sub>i</sub><sup>t</sup>"}},
+            "yaxis3": {"domain": [0, 0.32], **LOG,
+                       "title": {"text": "η<sup>t</sup>/σ<sub>i</sub><sup>t</sup>"}},
         },
     }  # fmt: skip
 

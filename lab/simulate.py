@@ -25,6 +25,8 @@ MAX_FRAMES = 200
 #: the most points of a path or curve sent to the browser, per run
 MAX_PATH_POINTS = 1200
 MAX_CURVE_POINTS = 800
+#: the first positions of a path are all drawn
+PATH_HEAD = 400
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +92,10 @@ def simulate(
         n = int(res.length[r])
         last_pos = max(n - 1, 0)
         th = res.theta[r, : max(n, 1)]
-        path_t = keep_shape(th, MAX_PATH_POINTS)
+        # the first updates in full (a zig-zag across a valley is the lesson there), the rest
+        # by shape
+        head = np.arange(min(th.shape[0], PATH_HEAD))
+        path_t = np.union1d(head, keep_shape(th, MAX_PATH_POINTS - PATH_HEAD))
         curves = np.column_stack([res.loss[r, : max(n, 1)], res.grad_norm[r, : max(n, 1)]])
         curve_t = keep_shape(curves, MAX_CURVE_POINTS)
         n_upd = max(n - 1, 0)
