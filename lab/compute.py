@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from . import urlstate
-from .figures import adaptive_figure, prebuilt, race_figure
+from .figures import adaptive_figure, fmt_lr, prebuilt, race_figure
 from .i18n import t
 from .simulate import Trajectories, simulate
 
@@ -22,6 +22,22 @@ def run_label(o: Any, lang: str) -> str:
     if o.preset:
         return t(f"preset.{o.preset}.label", lang)
     return f"{t(f'm.{o.m}', lang)} / {t(f'sigma.{o.sigma}', lang)}"
+
+
+def run_labels(runs: Any, lang: str) -> tuple[str, ...]:
+    """Every run's name, told apart: a schedule other than constant is named, and runs that
+    would still share a name get their η."""
+    names = []
+    for o in runs:
+        name = run_label(o, lang)
+        if o.schedule.kind != "constant":
+            name += f" · {t(f'sched.{o.schedule.kind}', lang)}"
+        names.append(name)
+    counts = {n: names.count(n) for n in names}
+    names = [f"{n} · η = {fmt_lr(o.lr)}" if counts[n] > 1 else n
+             for n, o in zip(names, runs, strict=True)]  # fmt: skip
+    counts = {n: names.count(n) for n in names}
+    return tuple(f"{n} ({i + 1})" if counts[n] > 1 else n for i, n in enumerate(names))
 
 
 def query_key(settings: urlstate.Settings, labels: tuple[str, ...] | None = None) -> str:
@@ -38,7 +54,7 @@ def race(key: str) -> tuple[Trajectories, Any, Any]:
     q = json.loads(key)
     labels = q.pop("labels", None)
     s, _ = urlstate.parse(q)
-    labels = tuple(labels) if labels else tuple(run_label(o, s.lang) for o in s.runs)
+    labels = tuple(labels) if labels else run_labels(s.runs, s.lang)
     traj = simulate(s.surface, s.runs, s.start_point, s.steps, labels=labels)
     fig = prebuilt(race_figure(traj, log_y=s.log_y, lang=s.lang))
     return traj, fig, prebuilt(adaptive_figure(traj, lang=s.lang))

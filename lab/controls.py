@@ -27,6 +27,7 @@ from surfaces import SURFACES, Param, get_surface
 
 from .colors import run_colors
 from .compute import run_label
+from .figures import fmt_lr
 from .i18n import t
 from .page import current_lang
 from .urlstate import (
@@ -43,10 +44,6 @@ from .urlstate import (
 
 STATE = "pg_settings"
 CUSTOM = "custom"
-
-
-def fmt_lr(v: float) -> str:
-    return f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
 
 
 def _seed(key: str, value: Any) -> None:

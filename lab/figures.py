@@ -109,6 +109,18 @@ def _sig(a: NDArray[np.float64], digits: int = 5) -> list[float]:
     return [float(f"{v:.{digits}g}") for v in a.tolist()]
 
 
+def _legend_rows(entries: list[str], per_row: int = 90) -> int:
+    """Rows a horizontal legend takes: ~``per_row`` narrow characters to a row (a Chinese
+    character is two), six more per entry for its symbol and gap."""
+    width = sum(6 + sum(2 if ord(c) >= 0x2E80 else 1 for c in e) for e in entries)
+    return 1 + width // per_row
+
+
+def fmt_lr(v: float) -> str:
+    """A learning rate as on its slider: 5e-2, 1e-7, 10."""
+    return f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
 def fmt(v: float) -> str:
     """A number as a teacher would write it: 0.05, 1e-07, 2.5e+03."""
     return f"{v:.3g}"
@@ -258,7 +270,7 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
     ytype = "log" if log_y else "linear"
     # the legend sits above the plots, in the top margin: one row per ~90 characters
     entries = [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs)]
-    legend_rows = 1 + sum(len(n) + 6 for n in entries) // 90
+    legend_rows = _legend_rows(entries)
     return {
         "height": height,
         "font": FONT,
@@ -342,7 +354,7 @@ def adaptive_figure(traj: Trajectories, *, height: int = 560, lang: str = DEFAUL
                     "hovertemplate": f"{r.label}, θ{'₁₂'[i]}<br>t=%{{x}}<br>{what}=%{{y:.4g}}"
                                      "<extra></extra>",
                 })  # fmt: skip
-    rows = 1 + sum(len(r.label) + 6 for r in traj.runs) // 90
+    rows = _legend_rows([r.label for r in traj.runs])
     return {
         "data": data,
         "layout": {

@@ -10,9 +10,9 @@ import streamlit as st
 
 from lab import urlstate
 from lab.compute import query_key, race
-from lab.controls import STATE, fmt_lr, load, set_start_from_click, sidebar
+from lab.controls import STATE, load, set_start_from_click, sidebar
 from lab.exports import csv_bytes, html_bytes
-from lab.figures import fmt
+from lab.figures import fmt, fmt_lr
 from lab.i18n import t, tm
 from lab.navigation import use_navigation
 from lab.page import LANG, current_lang, sync_url
