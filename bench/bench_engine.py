@@ -96,7 +96,7 @@ def main():
     bench("reference: NumPy loop, Adam, 6 runs × 10,000 updates", lambda: numpy_adam_loop(
         ellipse, 6, 10_000), None, repeat=3)  # fmt: skip
 
-    print(f"first call (compiles the kernel for this surface): {compile_s:.2f} s")
+    print(f"first call (kernel from numba's disk cache + formula): {compile_s:.2f} s")
     print(f"{'case':<56} {'median':>10} {'min':>10} {'max':>10}  budget")
     for name, med, lo, hi, budget in rows:
         verdict = ""

@@ -42,7 +42,8 @@ def _lerp(a: float, b: float, w: float) -> float:
 
 @numba.njit(cache=True, nogil=True)
 def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
-    f,  # noqa: ANN001 - the surface formula, compiled: f(x, y, p) -> (loss, gx, gy)
+    f,  # noqa: ANN001 - the surface formula, compiled: f(x, y, p) -> (loss, gx, gy), a
+    # first-class function value (surfaces.base.first_class): one specialisation for all
     sp: np.ndarray,
     theta0: np.ndarray,
     eta: np.ndarray,

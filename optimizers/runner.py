@@ -232,6 +232,7 @@ def run(
     stop = np.empty(R, dtype=np.int64)
     hit = np.empty(R, dtype=np.int64)
     _kernel(
+        K.run_kernel,
         surface.kind.jit, surface.p, starts, eta, mkind, skind, hp, float(bound),
         -np.inf if target is None else float(target),
         rec["theta"], rec["loss"], rec["grad"], rec["sigma"], rec["m"],
@@ -252,18 +253,20 @@ def run(
     )
 
 
-def _kernel(*args: Any) -> None:
-    """``K.run_kernel``, robust to a stale on-disk cache.
+def _kernel(kernel: Any, *args: Any) -> None:
+    """``kernel(*args)`` (``K.run_kernel``), robust to a stale on-disk cache.
 
-    numba's cache index of run_kernel names every surface formula it was compiled for; one
-    defined in a module this process cannot import (a script's own surface, say) makes the whole
-    index unreadable (ModuleNotFoundError while unpickling).  Then the index is emptied and
-    the kernel compiled anew, once."""
+    Surfaces hand the kernel their formula as a first-class function value (numba
+    FunctionType, ``surfaces.base.first_class``), so its on-disk cache holds one
+    specialisation for all of them.  A formula passed as a plain dispatcher (a script's own)
+    adds an entry naming its module; where that module cannot be imported the whole index is
+    unreadable (ModuleNotFoundError while unpickling): then it is emptied and the kernel
+    compiled anew, once."""
     try:
-        K.run_kernel(*args)
+        kernel(*args)
     except (ImportError, AttributeError, EOFError, pickle.UnpicklingError):
-        cache = getattr(K.run_kernel, "_cache", None)
+        cache = getattr(kernel, "_cache", None)
         if cache is None:
             raise
         cache.flush()
-        K.run_kernel(*args)
+        kernel(*args)

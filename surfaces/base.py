@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -60,6 +60,11 @@ class SurfaceKind:
     #: True when the loss grows without bound below (a saddle that is not bounded below):
     #: runs there are expected to leave the view, and are stopped only at the wide bound.
     unbounded_below: bool = False
+    #: what tells two kinds apart when ``key`` does not: kinds made at run time from a typed
+    #: formula (surfaces.formula) all have key "custom", and ident "custom:<formula>|<view>"
+    ident: str = ""
+    #: builds the compiled formula, instead of compiling ``fn`` with numba's on-disk cache
+    jit_factory: Callable[[], Callable[..., tuple[float, float, float]]] | None = None
 
     def __call__(self, **values: float) -> Surface:
         return Surface(self, values)
@@ -67,9 +72,11 @@ class SurfaceKind:
     @cached_property
     def jit(self) -> Callable[..., tuple[float, float, float]]:
         """The formula compiled for two floats (for the engine); compiled once per process."""
+        if self.jit_factory is not None:
+            return self.jit_factory()
         import numba
 
-        return numba.njit(cache=True)(self.fn)
+        return first_class(numba.njit(cache=True, nogil=True)(self.fn))
 
 
 @dataclass(frozen=True)
@@ -104,12 +111,12 @@ class Surface:
         object.__setattr__(self, "values", full)
 
     def __hash__(self) -> int:  # usable as a cache key: same kind, same values
-        return hash((self.kind.key, tuple(self.values.items())))
+        return hash((self.kind.ident or self.kind.key, tuple(self.values.items())))
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Surface)
-            and other.kind.key == self.kind.key
+            and (other.kind.ident or other.kind.key) == (self.kind.ident or self.kind.key)
             and dict(other.values) == dict(self.values)
         )
 
@@ -186,3 +193,43 @@ class Surface:
         ys = np.linspace(y0, y1, n)
         pts = np.stack(np.meshgrid(xs, ys), axis=-1)
         return xs, ys, self.loss(pts)
+
+
+# -- the compiled formula as a first-class function value ---------------------------------------
+@cache
+def _wap_class() -> type:
+    """A first-class function value for the engine (numba FunctionType), made lazily so that
+    importing surfaces does not import numba."""
+    from numba.core.types import WrapperAddressProtocol
+
+    class CompiledFormula(WrapperAddressProtocol):
+        """A compiled formula.  The engine's time loop takes it as a numba FunctionType, so one
+        specialisation of the loop serves every surface (and is found in numba's on-disk cache
+        by the next process); a Python call goes to the dispatcher."""
+
+        def __init__(self, dispatcher: Any, argtypes: tuple) -> None:
+            self.dispatcher = dispatcher  # keeps the compiled code alive
+            cres = dispatcher.overloads[argtypes]
+            self._sig = cres.signature
+            self._addr = cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
+
+        def __wrapper_address__(self) -> int:
+            return self._addr
+
+        def signature(self) -> Any:
+            return self._sig
+
+        def __call__(self, x: Any, y: Any, p: Any) -> tuple[float, float, float]:
+            return self.dispatcher(x, y, p)
+
+    return CompiledFormula
+
+
+def first_class(dispatcher: Any) -> Callable[..., tuple[float, float, float]]:
+    """``dispatcher`` (a numba.njit formula) compiled for (float, float, float64[::1]) and
+    wrapped as a first-class function value for the engine."""
+    from numba import types
+
+    argtypes = (types.float64, types.float64, types.Array(types.float64, 1, "C"))
+    dispatcher.compile(argtypes)
+    return _wap_class()(dispatcher, argtypes)
