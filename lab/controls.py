@@ -23,13 +23,24 @@ from optimizers import (
     preset,
 )
 from optimizers.schedules import DECAY_KINDS, schedule_settings
-from surfaces import SURFACES, Param, get_surface
+from surfaces import SURFACES, Param, Surface, get_surface
+from surfaces.formula import (
+    DEFAULT_VIEW,
+    FUNCTIONS,
+    MAX_CANONICAL_CHARS,
+    FormulaError,
+    custom_surface,
+    formula_of,
+)
 
 from .colors import run_colors
 from .compute import run_label
 from .figures import fmt_lr
-from .i18n import t
+from .i18n import t, tm
 from .page import current_lang
+from .urlstate import (
+    CUSTOM as CUSTOM_SURFACE,
+)
 from .urlstate import (
     LR_OPTIONS,
     MAX_RUNS,
@@ -85,12 +96,24 @@ def _add_run() -> None:
     _clear("run")
 
 
+#: the formula a new "your own f(x, y)" starts with (lecture §1's valley, but typed)
+EXAMPLE_FORMULA = "x**2 + 10*sin(y)"
+
+
 def _surface_changed() -> None:
     """A new surface: its own parameters and its own default start."""
     _clear("start_")
     s: Settings = st.session_state[STATE]
-    st.session_state[STATE] = replace(s, surface=get_surface(st.session_state["surface"]),
-                                      start=None)  # fmt: skip
+    key = st.session_state["surface"]
+    if key == CUSTOM_SURFACE:
+        try:
+            surface = custom_surface(st.session_state.get("formula") or EXAMPLE_FORMULA)
+        except FormulaError:
+            surface = custom_surface(EXAMPLE_FORMULA)
+            st.session_state["formula"] = EXAMPLE_FORMULA
+    else:
+        surface = get_surface(key)
+    st.session_state[STATE] = replace(s, surface=surface, start=None)
 
 
 def set_start_from_click(chart_key: str) -> None:
@@ -110,7 +133,8 @@ def load(settings: Settings) -> None:
     _clear("run")
     _clear("sp_")
     _clear("start_")
-    for k in ("surface", "steps", "log_y"):
+    _clear("view_")
+    for k in ("surface", "formula", "steps", "log_y"):
         st.session_state.pop(k, None)
     st.session_state[STATE] = settings
 
@@ -127,21 +151,26 @@ def sidebar(initial: Settings) -> Settings:
     lang = current_lang()
     sb = st.sidebar
     sb.header(t("ctl.surface_header", lang))
-    keys = list(SURFACES)
+    keys = [*SURFACES, CUSTOM_SURFACE]
     _seed("surface", canon.surface.key)
     key = sb.selectbox(t("ctl.surface", lang), keys,
-                       format_func=lambda k: t(f"surface.{k}.name", lang),
+                       format_func=lambda k: t("ctl.custom_surface", lang)
+                       if k == CUSTOM_SURFACE else t(f"surface.{k}.name", lang),
                        key="surface", on_change=_surface_changed,
                        help=t("ctl.surface_help", lang))  # fmt: skip
-    kind = SURFACES[key]
-    sb.caption(t(f"surface.{key}.description", lang))
     same = canon.surface.key == key
-    values = {
-        q.name: _param_widget(sb, key, q, canon.surface.values[q.name] if same else q.default,
-                              t(f"surface.{key}.{q.name}", lang))
-        for q in kind.params
-    }  # fmt: skip
-    surface = get_surface(key, **values)
+    if key == CUSTOM_SURFACE:
+        surface = _formula_widgets(sb, canon.surface, lang)
+        same = surface == canon.surface
+    else:
+        kind = SURFACES[key]
+        sb.caption(t(f"surface.{key}.description", lang))
+        values = {
+            q.name: _param_widget(sb, key, q, canon.surface.values[q.name] if same else q.default,
+                                  t(f"surface.{key}.{q.name}", lang))
+            for q in kind.params
+        }  # fmt: skip
+        surface = get_surface(key, **values)
 
     sb.header(t("ctl.optimizers_header", lang))
     runs = []
@@ -179,6 +208,33 @@ def sidebar(initial: Settings) -> Settings:
     )
     st.session_state[STATE] = settings
     return settings
+
+
+def _formula_widgets(sb: Any, previous: Surface, lang: str) -> Surface:
+    """The typed surface: its formula and view box.  A formula that is refused is explained
+    under the field, and the last one that worked stays drawn."""
+    prev = previous if formula_of(previous) is not None else None
+    _seed("formula", formula_of(prev) if prev else EXAMPLE_FORMULA)
+    text = sb.text_input(
+        t("ctl.formula", lang), key="formula", max_chars=MAX_CANONICAL_CHARS,
+        help=t("ctl.formula_help", lang, functions=", ".join(FUNCTIONS)),
+    )  # fmt: skip
+    box = prev.view if prev else DEFAULT_VIEW
+    sb.caption(t("ctl.view", lang))
+    cols = sb.columns(2) + sb.columns(2)
+    view = []
+    for i, (name, col) in enumerate(zip(("x0", "x1", "y0", "y1"), cols, strict=True)):
+        _seed(f"view_{name}", float(box[i]))
+        view.append(col.number_input(t(f"ctl.view_{name}", lang), key=f"view_{name}",
+                                     format="%.4g", step=0.5))  # fmt: skip
+    try:
+        surface = custom_surface(text, tuple(view))  # type: ignore[arg-type]
+    except FormulaError as e:
+        sb.error(f"{tm((e.key, e.values), lang)}\n\n{t('ctl.formula_kept', lang)}",
+                 icon=":material/function:")  # fmt: skip
+        return previous
+    sb.caption(t("ctl.custom_description", lang, formula=formula_of(surface)))
+    return surface
 
 
 def _param_widget(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -103,10 +104,11 @@ def _r(a: NDArray[np.float64], box: float) -> list[float]:
     return np.round(np.asarray(a, dtype=np.float64), decimals).tolist()
 
 
-def _sig(a: NDArray[np.float64], digits: int = 5) -> list[float]:
-    """Round to ``digits`` significant figures (curves on log axes need relative precision)."""
+def _sig(a: NDArray[np.float64], digits: int = 5) -> list[float | None]:
+    """Round to ``digits`` significant figures (curves on log axes need relative precision);
+    a non-finite value (a typed formula's undefined place) becomes a gap."""
     a = np.asarray(a, dtype=np.float64)
-    return [float(f"{v:.{digits}g}") for v in a.tolist()]
+    return [float(f"{v:.{digits}g}") if math.isfinite(v) else None for v in a.tolist()]
 
 
 def _legend_rows(entries: list[str], per_row: int = 90) -> int:

@@ -32,6 +32,7 @@ from optimizers import (
     preset,
 )
 from surfaces import SURFACES, Surface, SurfaceError, get_surface
+from surfaces.formula import DEFAULT_VIEW, FormulaError, custom_surface, formula_of
 
 from .i18n import DEFAULT, LANGUAGES, Msg, msg
 
@@ -40,7 +41,9 @@ MAX_STEPS = 100_000
 STEP_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 LR_OPTIONS = (*(float(f"{m}e{e}") for e in range(-8, 1) for m in (1, 2, 3, 5)), 10.0)
 MAX_VALUE_CHARS = 400
-KNOWN_KEYS = ("surface", "sp", "opt", "steps", "x", "y", "logy", "lang")
+KNOWN_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "logy", "lang")
+#: the Playground's own surface: ?surface=custom&f=x**2 + 10*sin(y)&view=-3,3,-3,3
+CUSTOM = "custom"
 
 
 def default_runs() -> tuple[Optimizer, ...]:
@@ -102,6 +105,11 @@ def opt_token(o: Optimizer) -> str:
 
 def to_query(s: Settings) -> dict[str, str | list[str]]:
     q: dict[str, str | list[str]] = {"surface": s.surface.key}
+    formula = formula_of(s.surface)
+    if formula is not None:
+        q["f"] = formula
+        if s.surface.view != DEFAULT_VIEW:
+            q["view"] = ",".join(_num(v) for v in s.surface.view)
     defaults = {p.name: p.default for p in s.surface.kind.params}
     sp = [f"{k}:{_num(v)}" for k, v in s.surface.values.items() if v != defaults[k]]
     if sp:
@@ -221,7 +229,7 @@ def parse(params: Mapping[str, list[str] | str]) -> tuple[Settings, list[Msg]]:
         if k != "opt" and len(q[k]) > 1:
             warnings.append(msg("url.repeated", name=k, count=len(q[k])))
     first = {k: v[0] for k, v in q.items() if v}
-    surface = _parse_surface(first, warnings)
+    surface = _parse_surface(first, warnings, allow_custom=True)
     runs = _parse_runs(q.get("opt"), warnings)
     steps = _parse_steps(first.get("steps"), warnings)
     start = _parse_start(first, surface, warnings)
@@ -238,10 +246,14 @@ def parse_lang(value: str | None, warnings: list[Msg]) -> str:
     return DEFAULT
 
 
-def _parse_surface(first: dict[str, str], warnings: list[Msg]) -> Surface:
+def _parse_surface(
+    first: dict[str, str], warnings: list[Msg], allow_custom: bool = False
+) -> Surface:
     surface = Settings().surface
     if "surface" in first:
         key = first["surface"]
+        if key == CUSTOM and allow_custom:
+            return _parse_custom(first, warnings) or surface
         if key in SURFACES:
             surface = get_surface(key)
         else:
@@ -254,6 +266,20 @@ def _parse_surface(first: dict[str, str], warnings: list[Msg]) -> Surface:
             except (ValueError, SurfaceError):
                 warnings.append(msg("url.bad_surface_param", name=k[:40]))
     return surface
+
+
+def _parse_custom(first: dict[str, str], warnings: list[Msg]) -> Surface | None:
+    view = None
+    if "view" in first:
+        try:
+            view = tuple(_float(v) for v in first["view"].split(","))
+        except ValueError:
+            view = ("bad",)
+    try:
+        return custom_surface(first.get("f", ""), view)  # type: ignore[arg-type]
+    except FormulaError as e:
+        warnings.append(msg("url.bad_formula", detail=(e.key, e.values)))
+        return None
 
 
 def _parse_runs(texts: list[str] | None, warnings: list[Msg]) -> tuple[Optimizer, ...]:

@@ -72,7 +72,10 @@ except (OptimizerError, SurfaceError) as e:  # the widgets should make this impo
 
 for r in traj.runs:
     if r.diverged:
-        why = t("pg.why_overflow" if r.stop_reason == "overflow" else "pg.why_bound", lang)
+        why = t("pg.why_bound", lang)
+        if r.stop_reason == "overflow":
+            why = t("pg.why_domain" if settings.surface.key == "custom" else "pg.why_overflow",
+                    lang)  # fmt: skip
         st.warning(
             t("pg.diverged", lang, label=r.label, lr=fmt_lr(r.optimizer.lr),
               k=f"{max(r.length - 1, 0):,}", why=why),

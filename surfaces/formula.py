@@ -1090,3 +1090,8 @@ __all__ = [
     "formula_source",
     "parse_formula",
 ]
+
+
+def formula_of(surface: Surface) -> str | None:
+    """The canonical formula of a typed surface (None for a catalog surface)."""
+    return surface.kind.description if surface.kind.key == "custom" else None

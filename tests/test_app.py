@@ -309,3 +309,44 @@ def test_sweep_garbage_link_warns():
     at = open_page(SWEEP_PAGE, query={"opt": ["nope", "adam"], "steps": "1e9", "metric": "x"})
     assert at.warning
     assert len(curves(figure(at))) == 1
+
+
+# -- your own surface ---------------------------------------------------------------------------
+def test_typing_a_formula_draws_it_and_puts_it_in_the_link():
+    at = open_page()
+    at.selectbox(key="surface").set_value("custom").run()
+    assert not at.exception
+    assert qp(at, "surface") == ["custom"] and qp(at, "f") == ["x**2 + 10*sin(y)"]
+    before = figure(at)["layout"]["images"][0]["source"]
+    at.text_input(key="formula").input("(1-x)^2 + 100*(y-x²)²").run()
+    assert not at.exception and not at.error
+    assert qp(at, "f") == ["(1 - x)**2 + 100*(y - x**2)**2"]
+    fig = figure(at)
+    assert fig["layout"]["images"][0]["source"] != before
+    assert any(t.get("name") == "Adam" for t in fig["data"])
+
+
+def test_a_hostile_formula_is_refused_under_the_field_and_nothing_is_lost():
+    at = open_page(query={"surface": "custom", "f": "x**2 + y**2", "steps": "200"})
+    before = figure(at)
+    at.text_input(key="formula").input("__import__('os').system('ls')").run()
+    assert not at.exception
+    assert any("'__import__' is not allowed at column 1" in e.value for e in at.error)
+    assert figure(at)["layout"]["images"] == before["layout"]["images"]  # the last good one
+    assert qp(at, "f") == ["x**2 + y**2"] and qp(at, "steps") == ["200"]
+    at.text_input(key="formula").input("x**10**8").run()
+    assert any("exponent too large" in e.value for e in at.error)
+
+
+def test_a_run_into_an_undefined_place_stops_with_a_plain_message():
+    at = open_page(query={"surface": "custom", "f": "log(x) + y**2", "view": "-1,3,-2,2",
+                          "x": "0.5", "y": "1", "opt": "gd,lr:1"})  # fmt: skip
+    texts = [w.value for w in at.warning]
+    assert any("not defined" in x for x in texts), texts
+    assert "NaN" not in at.get("plotly_chart")[0].proto.spec
+
+
+def test_a_link_with_a_bad_formula_warns_and_shows_the_default_surface():
+    at = open_page(query={"surface": "custom", "f": "().__class__.__bases__"})
+    assert any("formula in the link was refused" in w.value for w in at.warning)
+    assert qp(at, "surface") == ["ellipse"]

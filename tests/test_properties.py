@@ -7,6 +7,7 @@ import math
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -101,4 +102,45 @@ CASE = given(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @CASE
 def test_engine_never_raises_and_never_returns_non_finite(surface, opts, fractions, steps):
+    check_case(surface, opts, fractions, steps)
+
+
+# -- the engine fuzz: 10,000 cases, typed formulas too, starts anywhere -------------------------
+#: typed surfaces with domain gaps, poles, kinks and unbounded directions
+FORMULAS = (
+    "x**2 + 10*sin(y)",
+    "log(x) + y**2",
+    "sqrt(x**2 + y**2)",
+    "1/x + y**2",
+    "exp(x) - y**3",
+    "abs(x) + abs(y)",
+    "tanh(3*x)*y**2 - x",
+    "arccos(x/2) + y**2",
+    "(1 - x)**2 + 100*(y - x**2)**2",
+    "x**4 - 2*x**2 + y**2 + 0.1*x*y",
+)
+
+
+@st.composite
+def any_surface(draw):
+    if draw(st.integers(0, 3)) == 0:
+        from surfaces.formula import custom_surface
+
+        return custom_surface(draw(st.sampled_from(FORMULAS)))
+    return draw(surfaces())
+
+
+@pytest.mark.slow
+@settings(max_examples=10_000, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+@given(
+    surface=any_surface(),
+    opts=st.lists(optimizers(), min_size=1, max_size=4),
+    fractions=st.lists(st.tuples(st.floats(-0.5, 1.5), st.floats(-0.5, 1.5)), max_size=4,
+                       min_size=1),
+    steps=st.integers(1, 200),
+)
+def test_engine_fuzz_ten_thousand_cases(surface, opts, fractions, steps):
+    """Any surface (typed ones included), any parts and hyperparameters in range, any schedule,
+    starts in and around the view: never an unexpected exception, never a non-finite number."""
     check_case(surface, opts, fractions, steps)
