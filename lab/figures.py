@@ -30,7 +30,14 @@ Fig = dict[str, Any]
 TRAIL = 8  # frames of trail behind each head
 FONT = {"size": 15}
 LOG = {"type": "log", "exponentformat": "power"}
-FRAME_MS = 20  # asks for 50 frames per second; Chromium delivers 30+ (bench/bench_page.py)
+# plotly.js shows the next frame on a screen refresh (60 Hz) once more than ``duration`` ms
+# have passed since the last one: below one refresh (16.7 ms) every refresh shows a frame
+# (▶ Play: 200 frames in ~3.3 s); 30 ms shows every other one (Slow: 30 frames per second).
+FRAME_MS = 10
+SLOW_FRAME_MS = 30
+# The scrubber's stops.  plotly.js measures every stop's label when it draws the slider (a
+# forced layout each): 200 stops were most of the chart's first draw (bench/bench_page.py).
+SLIDER_STOPS = 50
 
 
 # -- the surface picture -----------------------------------------------------------------------
@@ -267,8 +274,11 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
     pic = surface_picture(traj.surface)
     x0, x1, y0, y1 = pic["box"]
     names = [str(t) for t in traj.frame_t.tolist()]
+    stride = max(1, -(-len(names) // SLIDER_STOPS))
+    stops = names[::stride] + (names[-1:] if (len(names) - 1) % stride else [])
     play = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True,
             "transition": {"duration": 0}, "mode": "immediate"}  # fmt: skip
+    slow = {**play, "frame": {"duration": SLOW_FRAME_MS, "redraw": False}}
     ytype = "log" if log_y else "linear"
     # the legend sits above the plots, in the top margin: one row per ~90 characters
     entries = [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs)]
@@ -313,8 +323,7 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
             "yanchor": "top", "pad": {"t": 20, "r": 10}, "showactive": False,
             "buttons": [
                 {"label": t("fig.play", lang), "method": "animate", "args": [None, play]},
-                {"label": t("fig.fast", lang), "method": "animate",
-                 "args": [names[::4] + names[-1:], play]},
+                {"label": t("fig.slow", lang), "method": "animate", "args": [None, slow]},
                 {"label": t("fig.pause", lang), "method": "animate",
                  "args": [[None], {"frame": {"duration": 0, "redraw": False},
                                    "mode": "immediate", "transition": {"duration": 0}}]},
@@ -328,7 +337,7 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
                 {"label": n, "method": "animate",
                  "args": [[n], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
                                 "transition": {"duration": 0}}]}
-                for n in names
+                for n in stops
             ],
         }],
     }  # fmt: skip

@@ -86,37 +86,43 @@ st.plotly_chart(race_fig, key=CHART, on_select=lambda: set_start_from_click(CHAR
                 selection_mode="points", width="stretch",
                 config={"displaylogo": False, "scrollZoom": False})  # fmt: skip
 
+# Lazy tabs: only the open one runs and is sent (the formulas' KaTeX and the downloads cost the
+# browser time while it draws the race chart: bench/bench_page.py).
 tab_sigma, tab_rules, tab_download = st.tabs(
-    [t("pg.tab_sigma", lang), t("pg.tab_rules", lang), t("pg.tab_download", lang)]
-)
-with tab_sigma:
-    st.caption(t("pg.sigma_caption", lang))
-    st.plotly_chart(adaptive, key="adaptive_chart", width="stretch",
-                    config={"displaylogo": False})  # fmt: skip
-with tab_rules:
-    for r in traj.runs:
-        o = r.optimizer
-        st.markdown(f"<span style='color:{r.color};font-size:1.3em'>●</span> **{r.label}**",
-                    unsafe_allow_html=True)  # fmt: skip
-        st.latex(r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sigma_i^t}\, m_i^t")
-        st.latex(M_PARTS[o.m].latex + r"\qquad " + SIGMA_PARTS[o.sigma].latex)
-        st.latex(o.schedule.latex)
-        last = r.last
-        hyp = ", ".join(f"{h} = {fmt(getattr(o, h))}" for h in o.hypers_used if h != "lr")
-        sig, m, th = last["sigma"], last["m"], last["theta"]
-        st.markdown(t(
-            "pg.rule_numbers", lang, lr=fmt(o.lr), hypers=", " + hyp if hyp else "",
-            t=f"{last['t']:,}", eta=fmt(last["eta"]), s1=fmt(sig[0]), s2=fmt(sig[1]),
-            m1=fmt(m[0]), m2=fmt(m[1]), x=fmt(th[0]), y=fmt(th[1]), loss=fmt(last["loss"]),
-        ))  # fmt: skip
-with tab_download:
-    name = settings.surface.key
-    st.download_button(
-        t("pg.csv", lang), data=lambda: csv_bytes(traj), file_name=f"trajectories-{name}.csv",
-        mime="text/csv", on_click="ignore", icon=":material/table:",
-    )  # fmt: skip
-    st.download_button(
-        t("pg.html", lang), data=lambda: html_bytes(race_fig.to_dict()),
-        file_name=f"race-{name}.html", mime="text/html", on_click="ignore",
-        icon=":material/movie:",
-    )  # fmt: skip
+    [t("pg.tab_sigma", lang), t("pg.tab_rules", lang), t("pg.tab_download", lang)],
+    key="pg_tab", on_change="rerun",
+)  # fmt: skip
+if tab_sigma.open:
+    with tab_sigma:
+        st.caption(t("pg.sigma_caption", lang))
+        st.plotly_chart(adaptive, key="adaptive_chart", width="stretch",
+                        config={"displaylogo": False})  # fmt: skip
+if tab_rules.open:
+    with tab_rules:
+        for r in traj.runs:
+            o = r.optimizer
+            st.markdown(f"<span style='color:{r.color};font-size:1.3em'>●</span> **{r.label}**",
+                        unsafe_allow_html=True)  # fmt: skip
+            st.latex(r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sigma_i^t}\, m_i^t")
+            st.latex(M_PARTS[o.m].latex + r"\qquad " + SIGMA_PARTS[o.sigma].latex)
+            st.latex(o.schedule.latex)
+            last = r.last
+            hyp = ", ".join(f"{h} = {fmt(getattr(o, h))}" for h in o.hypers_used if h != "lr")
+            sig, m, th = last["sigma"], last["m"], last["theta"]
+            st.markdown(t(
+                "pg.rule_numbers", lang, lr=fmt(o.lr), hypers=", " + hyp if hyp else "",
+                t=f"{last['t']:,}", eta=fmt(last["eta"]), s1=fmt(sig[0]), s2=fmt(sig[1]),
+                m1=fmt(m[0]), m2=fmt(m[1]), x=fmt(th[0]), y=fmt(th[1]), loss=fmt(last["loss"]),
+            ))  # fmt: skip
+if tab_download.open:
+    with tab_download:
+        name = settings.surface.key
+        st.download_button(
+            t("pg.csv", lang), data=lambda: csv_bytes(traj), file_name=f"trajectories-{name}.csv",
+            mime="text/csv", on_click="ignore", icon=":material/table:",
+        )  # fmt: skip
+        st.download_button(
+            t("pg.html", lang), data=lambda: html_bytes(race_fig.to_dict()),
+            file_name=f"race-{name}.html", mime="text/html", on_click="ignore",
+            icon=":material/movie:",
+        )  # fmt: skip

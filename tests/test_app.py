@@ -350,3 +350,16 @@ def test_a_link_with_a_bad_formula_warns_and_shows_the_default_surface():
     at = open_page(query={"surface": "custom", "f": "().__class__.__bases__"})
     assert any("formula in the link was refused" in w.value for w in at.warning)
     assert qp(at, "surface") == ["ellipse"]
+
+
+def test_tabs_run_lazily_and_each_shows_its_content_when_opened():
+    at = open_page()
+    assert len(at.get("plotly_chart")) == 2 and not at.latex  # σ/η tab open, rules not sent
+    at.session_state["pg_tab"] = "Update rules"
+    at.run()
+    assert not at.exception
+    assert len(at.latex) == 6  # two runs × (the formula, its m and σ, its η^t)
+    assert len(at.get("plotly_chart")) == 1
+    at.session_state["pg_tab"] = "Download"
+    at.run()
+    assert len(at.get("download_button")) == 2
