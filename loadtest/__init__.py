@@ -1,0 +1,1 @@
+"""Load tests of the app: see loadtest/load.py."""
