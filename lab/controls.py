@@ -144,12 +144,32 @@ def reset() -> None:
 
 
 # -- the sidebar -----------------------------------------------------------------------------
-def sidebar(initial: Settings) -> Settings:
-    """Draw every control in the sidebar and return the settings they show."""
+class Unseen:
+    """A stand-in for ``st.sidebar`` that draws nothing: each widget call returns the value its
+    key holds in the session state.  ``sidebar(…, ui=Unseen())`` gives the settings the
+    widgets will show *before* they are drawn, so the page can send its chart first: the
+    browser draws the chart before it renders the sidebar's ~50 widgets (bench/bench_page.py)."""
+
+    def columns(self, spec: Any, **_: Any) -> list[Unseen]:
+        return [self] * (spec if isinstance(spec, int) else len(spec))
+
+    def expander(self, *_: Any, **__: Any) -> Unseen:
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        def widget(*_: Any, key: str | None = None, **__: Any) -> Any:
+            return st.session_state.get(key) if key is not None else None
+
+        return widget
+
+
+def sidebar(initial: Settings, ui: Any = None) -> Settings:
+    """Draw every control in the sidebar (in ``ui``: ``st.sidebar`` unless told otherwise) and
+    return the settings they show."""
     _seed(STATE, initial)
     canon: Settings = st.session_state[STATE]
     lang = current_lang()
-    sb = st.sidebar
+    sb = ui if ui is not None else st.sidebar
     sb.header(t("ctl.surface_header", lang))
     keys = [*SURFACES, CUSTOM_SURFACE]
     _seed("surface", canon.surface.key)

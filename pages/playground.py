@@ -10,7 +10,7 @@ import streamlit as st
 
 from lab import urlstate
 from lab.compute import query_key, race
-from lab.controls import STATE, load, set_start_from_click, sidebar
+from lab.controls import STATE, Unseen, load, set_start_from_click, sidebar
 from lab.exports import csv_bytes, html_bytes
 from lab.figures import fmt, fmt_lr
 from lab.i18n import t, tm
@@ -42,7 +42,9 @@ def first_settings() -> urlstate.Settings:
 
 
 lang = current_lang()
-settings = sidebar(first_settings())
+# The settings the sidebar's widgets hold, read before they are drawn: the chart is sent first
+# and the sidebar last (the browser draws what it receives in order).
+settings = sidebar(first_settings(), ui=Unseen())
 query = urlstate.to_query(settings)
 sync_url(query)
 st.session_state[WRITTEN] = _settings_part(
@@ -68,6 +70,7 @@ try:
         traj, race_fig, adaptive = race(query_key(settings))
 except (OptimizerError, SurfaceError) as e:  # the widgets should make this impossible
     st.error(t("pg.cannot_run", lang, detail=e))
+    sidebar(settings)
     st.stop()
 
 for r in traj.runs:
@@ -126,3 +129,5 @@ if tab_download.open:
             file_name=f"race-{name}.html", mime="text/html", on_click="ignore",
             icon=":material/movie:",
         )  # fmt: skip
+
+sidebar(settings)  # the same widgets, drawn now (with the values read above)

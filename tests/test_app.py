@@ -35,7 +35,20 @@ def qp(at, key):
 
 
 def figure(at, i=0):
+    if at.title and at.title[0].value in ("Playground", "实验场"):
+        drawn_widgets_show_the_charted_settings(at)
     return json.loads(at.get("plotly_chart")[i].proto.spec)
+
+
+def drawn_widgets_show_the_charted_settings(at):
+    """The Playground reads its settings before drawing the sidebar (to send the chart first)
+    and draws the widgets last: both must agree with the link."""
+    drawn = urlstate.to_query(at.session_state["pg_settings"])
+    drawn.pop("lang", None)
+    linked = {k: v for k, v in at.query_params.items() if k != "lang"}
+    assert {k: v if isinstance(v, list) else [v] for k, v in drawn.items()} == {
+        k: v if isinstance(v, list) else [v] for k, v in linked.items()
+    }
 
 
 def test_home_runs_and_links_to_the_playground():

@@ -71,3 +71,10 @@ def test_five_hundred_bad_links_never_raise_and_warn(query):
         assert any(any(p in x for p in WARNED) for x in texts), (query, texts)
     for k in list(at.query_params):  # the page rewrote the link: only its own, valid keys
         assert k in urlstate.KNOWN_KEYS, k
+    # and the widgets (drawn last) show the settings the chart was drawn with (read first)
+    drawn = {k: v if isinstance(v, list) else [v]
+             for k, v in urlstate.to_query(at.session_state["pg_settings"]).items()}  # fmt: skip
+    linked = {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
+    drawn.pop("lang", None)
+    linked.pop("lang", None)
+    assert drawn == linked, query
