@@ -20,7 +20,7 @@ APP_PORTS="${ESL_APP_PORTS:-8601 8602}"
 PY="${VENV:-$ROOT/.venv}/bin/python"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-healthy() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/_stcore/health"; }
+healthy() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$1/_stcore/health"; }
 
 wait_healthy() {
   for _ in $(seq 1 180); do
@@ -36,7 +36,7 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 start_app() {  # one `streamlit run` per port; its pid in $RUN/app-<port>.pid
   local port=$1
   nohup "$PY" -m streamlit run app.py --server.port "$port" --server.address 127.0.0.1 \
-    --server.headless true --browser.gatherUsageStats false \
+    --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none \
     >>"$RUN/app-$port.log" 2>&1 &
   echo $! >"$RUN/app-$port.pid"
 }

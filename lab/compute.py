@@ -50,7 +50,8 @@ def query_key(settings: urlstate.Settings, labels: tuple[str, ...] | None = None
 @st.cache_resource(max_entries=48, ttl=3600, show_spinner=False)
 def race(key: str) -> tuple[Trajectories, Any, Any]:
     """One engine run and its two figures per distinct settings.
-    Bounded: 48 entries of at most ~1.5 MB each, dropped after an hour unused."""
+    Bounded: 48 entries of at most ~3 MB each (6 runs × 100,000 updates), dropped after an
+    hour unused (docs/HOSTING.md)."""
     q = json.loads(key)
     labels = q.pop("labels", None)
     s, _ = urlstate.parse(q)

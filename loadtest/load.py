@@ -29,8 +29,11 @@ Run it::
     .venv/bin/python -m loadtest.load --url http://127.0.0.1:8600 \\
         --pid-file /tmp/esl-two/app-8601.pid --pid-file /tmp/esl-two/app-8602.pid
 
-``--url`` measures the process(es) given by ``--pid`` / ``--pid-file`` (re-read at every
-sample, so a restarted process is followed), or else the one listening on the URL's port.
+``--start`` runs the app with ``--server.fileWatcherType none``, as a deployment should: with the
+watcher on, an edit to the app's files during the test makes Streamlit drop the app's modules
+under running scripts (``KeyError: 'lab'``). ``--url`` measures the process(es) given by
+``--pid`` / ``--pid-file`` (re-read at every sample, so a restarted process is followed), or
+else the one listening on the URL's port.
 The report is printed and written as JSON to ``artifacts/loadtest-<timestamp>.json``.
 """
 
@@ -97,6 +100,7 @@ class Stats:
     updates: int = 0
     errors: list[str] = field(default_factory=list)
     reconnects: int = 0
+    timeline: list[tuple[float, float]] = field(default_factory=list)  # (when, redraw)
     bytes_in: int = 0  # ForwardMsg bytes received (after the websocket's decompression)
     by_page: dict[str, list[float]] = field(default_factory=dict)  # redraw times per page
     connected: int = 0  # sessions whose websocket is open now
@@ -295,6 +299,7 @@ class Session:
                     continue
                 if got is not None:
                     self.stats.redraw.append(got[0])
+                    self.stats.timeline.append((time.monotonic(), got[0]))
                     self.stats.by_page.setdefault(self.page, []).append(got[0])
                     self.stats.finished.append(got[1])
                     self.stats.updates += 1
@@ -410,13 +415,19 @@ class Monitor:
         s = {"t": round(time.monotonic() - self.t0, 1), "label": label, "procs": procs,
              "rss_mb": round(sum(p["rss_mb"] for p in procs.values()), 1),
              "loadavg": Path("/proc/loadavg").read_text().split()[:3]}  # fmt: skip
+        extra = ""
         if stats is not None:
+            since = self.samples[-1]["mono"] if self.samples else 0.0
+            window = [v for t, v in stats.timeline if t > since]
             s |= {"connected": stats.connected, "updates": stats.updates,
-                  "errors": len(stats.errors), "reconnects": stats.reconnects}  # fmt: skip
+                  "errors": len(stats.errors), "reconnects": stats.reconnects,
+                  "window_redraw_s": summary(window)}  # fmt: skip
+            extra = (f"  sessions {stats.connected:3d}  updates {stats.updates:5d}  "
+                     f"errors {len(stats.errors)}  reconnects {stats.reconnects}  "
+                     f"redraw p50/p95 {s['window_redraw_s']['p50']}/"
+                     f"{s['window_redraw_s']['p95']} s")  # fmt: skip
+        s["mono"] = time.monotonic()
         self.samples.append(s)
-        extra = "" if stats is None else (
-            f"  sessions {stats.connected:3d}  updates {stats.updates:5d}  "
-            f"errors {len(stats.errors)}  reconnects {stats.reconnects}")  # fmt: skip
         per = "  ".join(f"{k}:{v['rss_mb']:.0f}MB/{v['cpu_s']:.0f}s" for k, v in procs.items())
         print(f"[{s['t']:6.1f}s] {label:<10} RSS {s['rss_mb']:7.1f} MB ({per}){extra}  "
               f"load {' '.join(s['loadavg'])}", flush=True)  # fmt: skip

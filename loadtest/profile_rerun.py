@@ -46,7 +46,8 @@ def one(query: str) -> dict[str, float]:
                                                  labels=run_labels(s.runs, s.lang)))  # fmt: skip
     fig, t["race_figure"] = timed(lambda: prebuilt(race_figure(traj, log_y=s.log_y, lang=s.lang)))
     figure, t["return_figure"] = timed(
-        lambda: plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True))
+        lambda: plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)
+    )
     spec, t["plotly.io.to_json"] = timed(lambda: plotly.io.to_json(figure, validate=False))
     _, t["md5 spec (element id)"] = timed(lambda: hashlib.md5(spec.encode()).hexdigest())
     raw = spec.encode()

@@ -6,6 +6,8 @@ trajectories (lab.simulate), pure builders give the figures (lab.figures).
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from lab import urlstate
@@ -22,6 +24,14 @@ from surfaces import SurfaceError
 use_navigation()
 CHART = "race_chart"
 WRITTEN = "pg_query"  # the query this page last wrote into the address bar
+
+
+def _csv(key: str) -> bytes:  # the downloads hold the settings' key, not their arrays
+    return csv_bytes(race(key)[0])
+
+
+def _html(key: str) -> bytes:
+    return html_bytes(race(key)[1].to_dict())
 
 
 def _settings_part(q: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -85,7 +95,9 @@ for r in traj.runs:
             icon=":material/warning:",
         )  # fmt: skip
 
-st.plotly_chart(race_fig, key=CHART, on_select=lambda: set_start_from_click(CHART),
+# (a partial, not a lambda: Streamlit keeps every run's widget callbacks for the session, and a
+# lambda here would keep that run's figures alive with it: ~1 MB per change, loadtest/)
+st.plotly_chart(race_fig, key=CHART, on_select=partial(set_start_from_click, CHART),
                 selection_mode="points", width="stretch",
                 config={"displaylogo": False, "scrollZoom": False})  # fmt: skip
 
@@ -121,11 +133,12 @@ if tab_download.open:
     with tab_download:
         name = settings.surface.key
         st.download_button(
-            t("pg.csv", lang), data=lambda: csv_bytes(traj), file_name=f"trajectories-{name}.csv",
+            t("pg.csv", lang), data=partial(_csv, query_key(settings)),
+            file_name=f"trajectories-{name}.csv",
             mime="text/csv", on_click="ignore", icon=":material/table:",
         )  # fmt: skip
         st.download_button(
-            t("pg.html", lang), data=lambda: html_bytes(race_fig.to_dict()),
+            t("pg.html", lang), data=partial(_html, query_key(settings)),
             file_name=f"race-{name}.html", mime="text/html", on_click="ignore",
             icon=":material/movie:",
         )  # fmt: skip
