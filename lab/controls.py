@@ -183,14 +183,7 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
         surface = _formula_widgets(sb, canon.surface, lang)
         same = surface == canon.surface
     else:
-        kind = SURFACES[key]
-        sb.caption(t(f"surface.{key}.description", lang))
-        values = {
-            q.name: _param_widget(sb, key, q, canon.surface.values[q.name] if same else q.default,
-                                  t(f"surface.{key}.{q.name}", lang))
-            for q in kind.params
-        }  # fmt: skip
-        surface = get_surface(key, **values)
+        surface = _catalog_surface(sb, key, canon.surface, "sp_", lang)
 
     sb.header(t("ctl.optimizers_header", lang))
     runs = []
@@ -204,15 +197,8 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
     _seed("steps", canon.steps)
     steps = sb.select_slider(t("ctl.steps", lang), STEP_OPTIONS, key="steps",
                              format_func=lambda v: f"{v:,}")  # fmt: skip
-    start = canon.start_point if same else surface.default_start
-    _seed("start_x", float(start[0]))
-    _seed("start_y", float(start[1]))
-    c1, c2 = sb.columns(2)
-    bound = surface.bound
-    x = c1.number_input(t("ctl.start_x", lang), -bound, bound, key="start_x", format="%.4g",
-                        step=0.1)  # fmt: skip
-    y = c2.number_input(t("ctl.start_y", lang), -bound, bound, key="start_y", format="%.4g",
-                        step=0.1)  # fmt: skip
+    x, y = _start_widgets(sb, canon.start_point if same else surface.default_start,
+                          surface.bound, "", lang)  # fmt: skip
     sb.caption(t("ctl.click_hint", lang))
     _seed("log_y", canon.log_y)
     log_y = sb.checkbox(t("ctl.log_y", lang), key="log_y")
@@ -228,6 +214,33 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
     )
     st.session_state[STATE] = settings
     return settings
+
+
+def _start_widgets(
+    sb: Any, start: tuple[float, float], bound: float, prefix: str, lang: str
+) -> tuple[float, float]:
+    """θ₁ and θ₂ of the start, side by side (keys ``<prefix>start_x`` and ``…_y``)."""
+    _seed(f"{prefix}start_x", float(start[0]))
+    _seed(f"{prefix}start_y", float(start[1]))
+    c1, c2 = sb.columns(2)
+    x = c1.number_input(t("ctl.start_x", lang), -bound, bound, key=f"{prefix}start_x",
+                        format="%.4g", step=0.1)  # fmt: skip
+    y = c2.number_input(t("ctl.start_y", lang), -bound, bound, key=f"{prefix}start_y",
+                        format="%.4g", step=0.1)  # fmt: skip
+    return x, y
+
+
+def _catalog_surface(sb: Any, key: str, previous: Surface, prefix: str, lang: str) -> Surface:
+    """A catalog surface: its description and a slider per parameter (keys ``<prefix>…``)."""
+    kind = SURFACES[key]
+    sb.caption(t(f"surface.{key}.description", lang))
+    same = previous.key == key
+    values = {
+        q.name: _param_widget(sb, key, q, previous.values[q.name] if same else q.default,
+                              t(f"surface.{key}.{q.name}", lang), prefix=prefix)
+        for q in kind.params
+    }  # fmt: skip
+    return get_surface(key, **values)
 
 
 def _formula_widgets(sb: Any, previous: Surface, lang: str) -> Surface:
@@ -381,15 +394,8 @@ def sweep_sidebar(initial: SweepState) -> SweepState:
     key = sb.selectbox(t("ctl.surface", lang), list(SURFACES), key="sw_surface",
                        format_func=lambda k: t(f"surface.{k}.name", lang),
                        on_change=_sweep_surface_changed)  # fmt: skip
-    kind = SURFACES[key]
-    sb.caption(t(f"surface.{key}.description", lang))
     same = canon.surface.key == key
-    values = {
-        q.name: _param_widget(sb, key, q, canon.surface.values[q.name] if same else q.default,
-                              t(f"surface.{key}.{q.name}", lang), prefix="sw_sp_")
-        for q in kind.params
-    }  # fmt: skip
-    surface = get_surface(key, **values)
+    surface = _catalog_surface(sb, key, canon.surface, "sw_sp_", lang)
     sb.header(t("ctl.optimizers_header", lang))
     _seed("sw_presets", list(canon.presets))
     presets = sb.multiselect(t("sweep.pick", lang), list(PRESETS), key="sw_presets",
@@ -399,13 +405,8 @@ def sweep_sidebar(initial: SweepState) -> SweepState:
     _seed("sw_steps", canon.steps)
     steps = sb.select_slider(t("ctl.steps", lang), SWEEP_STEP_OPTIONS, key="sw_steps",
                              format_func=lambda v: f"{v:,}")  # fmt: skip
-    start = canon.start_point if same else surface.default_start
-    _seed("sw_start_x", float(start[0]))
-    _seed("sw_start_y", float(start[1]))
-    c1, c2 = sb.columns(2)
-    b = surface.bound
-    x = c1.number_input(t("ctl.start_x", lang), -b, b, key="sw_start_x", format="%.4g", step=0.1)
-    y = c2.number_input(t("ctl.start_y", lang), -b, b, key="sw_start_y", format="%.4g", step=0.1)
+    x, y = _start_widgets(sb, canon.start_point if same else surface.default_start,
+                          surface.bound, "sw_", lang)  # fmt: skip
     _seed("sw_metric", canon.metric)
     metric = sb.radio(t("sweep.metric", lang), SWEEP_METRICS, key="sw_metric",
                       format_func=lambda k: t(f"sweep.metric_{k}", lang))  # fmt: skip

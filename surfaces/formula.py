@@ -76,7 +76,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -946,52 +946,6 @@ def _python_formula(canon: str) -> tuple[Callable[..., Any], str]:
     # of the user's text reaches it except through those.
     exec(compile(src, f"<formula {canon}>", "exec"), namespace)
     return namespace["formula"], src
-
-
-@lru_cache(maxsize=COMPILED_CACHE_SIZE)
-def _python_formula(canon: str) -> tuple[Callable[..., Any], str]:
-    """The formula ``fn(x, y, p) -> (loss, dL/dx, dL/dy)`` and its generated source."""
-    dag = _Dag()
-    loss = dag.build(parse_formula(canon))
-    dag.grad = True
-    gx = dag.diff(loss, "x", {})
-    gy = dag.diff(loss, "y", {})
-    src = dag.source((loss, gx, gy))
-    _check_generated(src)
-    namespace: dict[str, Any] = {"np": np, "__builtins__": {}}
-    # Safe: ``src`` is written by _Dag.source from the validated tree (names x, y, p, t<i>;
-    # numbers as repr(float); np.<name> from _NP_NAMES), re-checked just above; no character
-    # of the user's text reaches it except through those.
-    exec(compile(src, f"<formula {canon}>", "exec"), namespace)
-    return namespace["formula"], src
-
-
-@cache
-def _wap_class() -> type:
-    """A first-class function value for the engine (numba FunctionType), made lazily so that
-    importing surfaces does not import numba."""
-    from numba.core.types import WrapperAddressProtocol
-
-    class CompiledFormula(WrapperAddressProtocol):
-        """A compiled formula: numba sees a FunctionType (one kernel specialisation for all
-        formulas of this signature); Python calls go to the dispatcher."""
-
-        def __init__(self, dispatcher: Any, argtypes: tuple) -> None:
-            self.dispatcher = dispatcher  # keeps the compiled code alive
-            cres = dispatcher.overloads[argtypes]
-            self._sig = cres.signature
-            self._addr = cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
-
-        def __wrapper_address__(self) -> int:
-            return self._addr
-
-        def signature(self) -> Any:
-            return self._sig
-
-        def __call__(self, x: Any, y: Any, p: Any) -> tuple[float, float, float]:
-            return self.dispatcher(x, y, p)
-
-    return CompiledFormula
 
 
 @lru_cache(maxsize=COMPILED_CACHE_SIZE)
