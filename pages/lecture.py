@@ -11,6 +11,7 @@ import streamlit as st
 
 from lab import urlstate
 from lab.compute import query_key, race
+from lab.figures import fmt_lr
 from lab.i18n import t, tm
 from lab.lecture import FORMULAS, SECTIONS, Experiment, builder_settings, with_alpha
 from lab.navigation import use_navigation
@@ -81,7 +82,7 @@ for exp in SECTIONS[section]:
         sched = c3.selectbox(t("ctl.schedule", lang), urlstate.BUILDER_SCHED, key="lec_sched",
                              format_func=lambda k: t(f"sched.{k}", lang))  # fmt: skip
         lr = c4.select_slider(t("ctl.lr", lang), urlstate.LR_OPTIONS, key="lec_lr",
-                              format_func=lambda v: f"{v:.0e}")  # fmt: skip
+                              format_func=fmt_lr)  # fmt: skip
         settings = builder_settings(settings, m, sigma, sched, lr)
     show(exp, settings)
 
