@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -20,21 +19,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_engine import median_time  # (this script's folder is on sys.path)
+
 from lab.sweep import LRS, sweep, sweep_figure
 from optimizers import preset
 from surfaces import get_surface
 
 SIX = ("gd", "momentum", "rms", "rmsprop", "adam", "radam")
 BUDGET_S = 1.0
-
-
-def median_time(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times), max(times)
 
 
 def main():
