@@ -19,9 +19,10 @@ RUN pip install -r requirements.txt
 COPY --chown=app:app . .
 USER 10001
 
-# Compile the engine once at build time into numba's on-disk cache, so the first student after
-# a (re)start does not wait for it.
-RUN python -c "from optimizers import run; run('ellipse', ['adam'], steps=2)"
+# Compile the engine and the typed-formula evaluator once at build time into numba's on-disk
+# cache, so the first student after a (re)start does not wait for them.
+RUN python -c "from optimizers import run; from surfaces import custom_surface as c; \
+run('ellipse', ['adam'], steps=2); run(c('x**2 + y**2'), ['adam'], steps=2)"
 
 EXPOSE 8501
 # The slim image has no curl: Python asks Streamlit's health endpoint (non-zero exit if not 200).

@@ -65,6 +65,11 @@ class SurfaceKind:
     ident: str = ""
     #: builds the compiled formula, instead of compiling ``fn`` with numba's on-disk cache
     jit_factory: Callable[[], Callable[..., tuple[float, float, float]]] | None = None
+    #: a typed formula's program (surfaces.formula.evaluate): handed to ``fn`` and to the
+    #: compiled evaluator as ``p``, in place of a parameter vector
+    program: NDArray[np.float64] | None = field(default=None, compare=False, repr=False)
+    #: what one evaluation costs relative to a catalog surface's (the server's cost bound)
+    eval_cost: float = field(default=1.0, compare=False)
 
     def __call__(self, **values: float) -> Surface:
         return Surface(self, values)
@@ -135,7 +140,9 @@ class Surface:
 
     @cached_property
     def p(self) -> NDArray[np.float64]:
-        """The parameter vector handed to the formula."""
+        """The parameter vector handed to the formula (a typed formula's program)."""
+        if self.kind.program is not None:
+            return self.kind.program
         return np.array([self.values[q.name] for q in self.kind.params] or [0.0], dtype=np.float64)
 
     # -- the formula over points shaped (..., 2) --------------------------------------------
