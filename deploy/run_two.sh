@@ -5,9 +5,12 @@
 #   bash deploy/run_two.sh start      # start in the background (pid files in $ESL_RUN_DIR)
 #   bash deploy/run_two.sh restart 8601   # restart one app process (sessions reconnect)
 #   bash deploy/run_two.sh status | stop
+#   bash deploy/run_two.sh config     # only write (and check) $ESL_RUN_DIR/nginx.conf
 #
 # Settings (environment): ESL_RUN_DIR (default /tmp/esl-two), ESL_PORT (nginx, 8600),
-# ESL_APP_PORTS (default "8601 8602": one process per port, any number).
+# ESL_APP_PORTS (default "8601 8602": one process per port, any number),
+# ESL_FRAME_ANCESTORS (who may show the app in a frame, CSP frame-ancestors; default 'self'),
+# e.g. ESL_FRAME_ANCESTORS="'self' https://moodle.example.edu" for a course site.
 # Then open http://127.0.0.1:8600, or load it:
 #   .venv/bin/python -m loadtest.load --url http://127.0.0.1:8600 \
 #       --pid-file /tmp/esl-two/app-8601.pid --pid-file /tmp/esl-two/app-8602.pid
@@ -17,6 +20,7 @@ ROOT="$PWD"
 RUN="${ESL_RUN_DIR:-/tmp/esl-two}"
 PORT="${ESL_PORT:-8600}"
 APP_PORTS="${ESL_APP_PORTS:-8601 8602}"
+FRAME_ANCESTORS="${ESL_FRAME_ANCESTORS:-'self'}"
 PY="${VENV:-$ROOT/.venv}/bin/python"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
@@ -64,6 +68,11 @@ install_nginx() {
 }
 
 write_config() {
+  # CSP source expressions only: no double quote, semicolon or comma reaches nginx's config.
+  if ! [[ "$FRAME_ANCESTORS" =~ ^[A-Za-z0-9\'\ :/.*_-]+$ ]]; then
+    echo "ESL_FRAME_ANCESTORS: origins and 'self' / 'none' only, got: $FRAME_ANCESTORS" >&2
+    return 1
+  fi
   local backends=""
   for p in $APP_PORTS; do
     backends+="        server 127.0.0.1:$p max_fails=1 fail_timeout=5s;"$'\n'
@@ -72,6 +81,7 @@ write_config() {
   # Fill the template; the backends go in through a file (sed's replacement is one line).
   printf '%s' "$backends" >"$RUN/backends.inc"
   sed -e "s#@RUN_DIR@#$RUN#g" -e "s#@LISTEN@#127.0.0.1:$PORT#g" \
+      -e "s#@FRAME_ANCESTORS@#$FRAME_ANCESTORS#g" \
       -e "/@BACKENDS@/{r $RUN/backends.inc" -e "d}" \
       deploy/nginx.conf.template >"$RUN/nginx.conf"
   "$NGINX" -t -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log" 2>&1 | grep -v '^$' >&2
@@ -120,6 +130,7 @@ stop() {
 case "${1:-foreground}" in
   start) start ;;
   stop) stop ;;
+  config) install_nginx; write_config; echo "$RUN/nginx.conf" ;;
   status) status ;;
   restart)
     p="${2:?which port, e.g. 8601}"
@@ -135,5 +146,5 @@ case "${1:-foreground}" in
     echo "== running; Ctrl-C stops"
     while sleep 3600; do :; done
     ;;
-  *) echo "usage: $0 [start|stop|status|restart PORT]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start|stop|status|restart PORT|config]" >&2; exit 2 ;;
 esac

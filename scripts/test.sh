@@ -9,12 +9,16 @@ cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 pip_install requirements-dev.txt
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "== installing Debian's chromium (for the browser tests)"
+MISSING=""
+[ -x /usr/bin/chromium ] || MISSING+=" chromium fonts-noto-cjk"  # the browser tests
+[ -x /usr/sbin/nginx ] || MISSING+=" nginx"  # tests/test_hosting_security.py: nginx in front
+if [ -n "$MISSING" ]; then
+  echo "== installing Debian's$MISSING"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  # shellcheck disable=SC2086  # one package name per word
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING >/dev/null
 fi
 
 echo "== ruff"
