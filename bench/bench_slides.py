@@ -40,8 +40,8 @@ def main():
     }  # fmt: skip
     print(f"{'case':<34} {'what':<28} {'median':>9} {'min':>9} {'max':>9} {'size':>9}")
     for name, q in cases.items():
-        s, traj = traj_of(q)
-        ref = median_time(lambda s=s: traj_of(q), args.repeat)
+        _, traj = traj_of(q)
+        ref = median_time(lambda q=q: traj_of(q), args.repeat)
         print(f"{name:<34} {'engine + simulate (ref)':<28} {ref[0]:8.2f}s {ref[1]:8.2f}s "
               f"{ref[2]:8.2f}s")  # fmt: skip
         for what, fn in [
