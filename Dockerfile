@@ -20,13 +20,13 @@ COPY --chown=app:app . .
 USER 10001
 
 # Compile the engine and the typed-formula evaluator once at build time into numba's on-disk
-# cache, so the first student after a (re)start does not wait for them.
-RUN python -c "from optimizers import run; from surfaces import custom_surface as c; \
-run('ellipse', ['adam'], steps=2); run(c('x**2 + y**2'), ['adam'], steps=2)"
+# cache. The server (lab.serve) also warms up in the background as it starts: loads them (or
+# compiles them, when the cache does not fit the host's CPU) so the first student does not wait.
+RUN python -m lab.serve --warm-only
 
 EXPOSE 8501
 # The slim image has no curl: Python asks Streamlit's health endpoint (non-zero exit if not 200).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
     CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"]
 
-CMD ["streamlit", "run", "app.py", "--server.address", "0.0.0.0", "--server.port", "8501", "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+CMD ["python", "-m", "lab.serve", "app.py", "--server.address", "0.0.0.0", "--server.port", "8501", "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]

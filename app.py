@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lab.chart import preload
 from lab.i18n import t
 from lab.navigation import use_navigation
 from lab.page import language_switch
@@ -24,6 +25,11 @@ PAGES = [
             icon=":material/sports_score:", url_path="playground"),
     st.Page("pages/sweep.py", title=t("nav.sweep", lang), icon=":material/ssid_chart:",
             url_path="sweep"),
+    st.Page("pages/classroom.py", title=t("class.nav", lang), icon=":material/groups:",
+            url_path="classroom"),
 ]  # fmt: skip
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+if page.url_path in ("", "lecture", "playground", "sweep"):  # the pages drawn with lab.chart
+    preload()  # its plotly.js, fetched while the page's script runs (the class page: its own)
+page.run()

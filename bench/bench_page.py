@@ -1,21 +1,33 @@
 """Playground benchmark: figure sizes, server time per rerun, and what a browser sees.
 
-    .venv/bin/python bench/bench_page.py [--repeat 5] [--no-browser]
+    .venv/bin/python bench/bench_page.py [--repeat 5] [--deploy-repeat 3] [--no-browser]
 
 Budgets (issue 3): figure JSON ≤ 300 KB for the default view and ≤ 1 MB for 100,000 updates ×
 4 optimizers; server time per rerun ≤ 150 ms for the default view; in headless Chromium the
 first chart visible ≤ 3 s after load, a slider change redrawn ≤ 500 ms, the animation at ≥ 30
 frames per second.  Medians of several runs: the machine is shared and noisy.
+
+Issue 13, each as a ratio to a reference measured in the same run (the machine's load changes
+from minute to minute; the load average is printed): the first chart of the Playground,
+Lecture §4 and Sweep pages in a fresh browser (≤ 1.3×) and on reload (≤ 1.5×) against a page
+with one small st.plotly_chart (bench/one_chart_app.py, its own server), interleaved; η changed
+to a new value (≤ 500 ms) and to one already computed (≤ 300 ms); during ▶ Play the frame rate
+against the browser's idle frame rate in the same page (≥ 0.8×) and the 200 frames' time against
+one frame per idle refresh (≤ 1.2×); a fresh deploy's first Playground chart (empty Numba cache,
+the visitor arriving as soon as the server answers) against the next visitor's (≤ 1.5×), with
+``streamlit run`` and with lab.serve, the launcher of the run scripts and the image.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -38,7 +50,7 @@ RESULTS: list[tuple[str, float, str, str]] = []
 
 def report(name: str, value: float, unit: str, budget: str = "") -> None:
     RESULTS.append((name, value, unit, budget))
-    print(f"{name:<58} {value:10.1f} {unit:<4} {budget}", flush=True)
+    print(f"{name:<62} {value:10.2f} {unit:<4} {budget}", flush=True)
 
 
 def sizes() -> None:
@@ -90,86 +102,233 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def browser(repeat: int) -> None:
+def start_server(script: str = "app.py", env: dict | None = None, launcher: str = "streamlit",
+                 log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """A server on a free port: ``launcher`` "streamlit" (``streamlit run``) or "lab.serve" (the
+    run scripts' and the image's: ``streamlit run`` with the warm-up thread)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", launcher, *(["run"] if launcher == "streamlit" else []), script,
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    out = log.open("w") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(400):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc, url
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def browser(repeat: int, deploy_repeat: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    # the app as the run scripts and the image start it (lab.serve), the reference as any page
+    launcher = "lab.serve" if (ROOT / "lab" / "serve.py").exists() else "streamlit"
+    print(f"-- browser (load average {load_average()}; the app started by {launcher})", flush=True)
+    app, url = start_server(launcher=launcher)
+    ref, ref_url = start_server("bench/one_chart_app.py")
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-            _browser_runs(b, url, repeat)
+            _browser_runs(b, url, ref_url, repeat)
+            if deploy_repeat:
+                _deploy_runs(b, deploy_repeat)
             b.close()
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_server(app)
+        stop_server(ref)
+    print(f"-- load average after: {load_average()}", flush=True)
 
 
-CHART = ".js-plotly-plot .imagelayer image"
-LAST = ("(() => { const f = document.querySelector('.js-plotly-plot')._transitionData._frames;"
-        " return f[f.length - 1].name })()")  # fmt: skip
+# What "the chart is drawn" means on each page, and how to read the animation: the app's charts
+# (lab.chart) expose ``_esl`` on the plot; st.plotly_chart's (the reference page, and the app
+# before lab.chart) are read through plotly.js's own animation state.
+RACE = ".js-plotly-plot .imagelayer image"
+PAGES = {  # name: (path, selector of the first chart drawn)
+    "Playground": ("/playground", RACE),
+    "Lecture §4": ("/lecture?section=s4", RACE),
+    "Sweep": ("/sweep", ".js-plotly-plot .scatterlayer .trace"),
+}
+REFERENCE = ".js-plotly-plot .main-svg"
+PLOT = "document.querySelector('.js-plotly-plot')"
+NAMES = (f"(() => {{ const g = {PLOT}; if (g._esl) return g._esl.names;"
+         " const f = g._transitionData && g._transitionData._frames;"
+         " return f ? f.map(x => x.name) : []; })()")  # fmt: skip
+LAST = f"{NAMES}.slice(-1)[0]"
+IDLE = """() => new Promise(done => { const t = []; const f = now => { t.push(now);
+    if (t.length < 121) requestAnimationFrame(f); else done(120000 / (t[120] - t[0])); };
+    requestAnimationFrame(f); })"""
+WATCH = f"""() => {{ window._fr = []; const g = {PLOT};
+    const tick = () => window._fr.push(performance.now());
+    if (g._esl) g.addEventListener('esl-frame', tick); else g.on('plotly_animatingframe', tick);
+}}"""
 
 
-def _browser_runs(b, url: str, repeat: int) -> None:
-    warm = b.new_page()
-    warm.goto(url + "/playground")
-    warm.wait_for_selector(CHART, state="attached", timeout=120_000)  # compiles, fills caches
-    warm.close()
-    loads, redraws, fps = [], [], []
+def _timed_load(page, url: str, selector: str, reload: bool = False) -> float:
+    t0 = time.perf_counter()
+    if reload:
+        page.reload()
+    else:
+        page.goto(url)
+    page.wait_for_selector(selector, state="attached", timeout=120_000)
+    return time.perf_counter() - t0
+
+
+def _redraw(page, key: str) -> float:
+    """Seconds from a key press on the focused slider to the chart drawn anew (the page reruns,
+    the new figure arrives and is drawn)."""
+    page.evaluate(f"window._d = {PLOT}.data")
+    t0 = time.perf_counter()
+    page.keyboard.press(key)
+    page.wait_for_function(f"{PLOT}.data !== window._d", timeout=30_000, polling="raf")
+    return time.perf_counter() - t0
+
+
+def _ratio(name: str, values: list[float], ref: list[float], budget: str) -> None:
+    m, r = statistics.median(values), statistics.median(ref)
+    report(f"{name} (s)", m, "s")
+    report(f"{name} / one-chart page", m / r, "×", budget)
+
+
+def _browser_runs(b, url: str, ref_url: str, repeat: int) -> None:
+    for u, sel in ((url + "/playground", RACE), (url + "/lecture?section=s4", RACE),
+                   (url + "/sweep", PAGES["Sweep"][1]), (ref_url, REFERENCE)):  # fmt: skip
+        warm = b.new_page()  # compiles, fills the server's caches
+        warm.goto(u)
+        warm.wait_for_selector(sel, state="attached", timeout=120_000)
+        warm.close()
+    fresh: dict[str, list[float]] = {k: [] for k in [*PAGES, "ref"]}
+    reload: dict[str, list[float]] = {k: [] for k in [*PAGES, "ref"]}
+    for _ in range(repeat):  # interleaved: each page and the reference under the same load
+        for name, (path, sel) in [*PAGES.items(), ("ref", ("", REFERENCE))]:
+            ctx = b.new_context(viewport={"width": 1500, "height": 1000})  # an empty cache
+            page = ctx.new_page()
+            target = (ref_url if name == "ref" else url) + path
+            fresh[name].append(_timed_load(page, target, sel))
+            page.wait_for_timeout(300)
+            reload[name].append(_timed_load(page, target, sel, reload=True))
+            ctx.close()
+    report("one-chart page: first chart, fresh browser (s)", statistics.median(fresh["ref"]), "s")
+    report("one-chart page: first chart, reload (s)", statistics.median(reload["ref"]), "s")
+    for name in PAGES:
+        _ratio(f"{name}: first chart, fresh browser", fresh[name], fresh["ref"], "≤ 1.3")
+        _ratio(f"{name}: first chart, reload", reload[name], reload["ref"], "≤ 1.5")
+
+    loads, steps_redraw, new_lr, known_lr, fps, idle, durations = [], [], [], [], [], [], []
     for i in range(repeat):
         page = b.new_page(viewport={"width": 1500, "height": 1000})
         t0 = time.perf_counter()
         page.goto(url + "/playground")
-        page.wait_for_selector(CHART, state="attached", timeout=60_000)
+        page.wait_for_selector(RACE, state="attached", timeout=60_000)
         loads.append(time.perf_counter() - t0)
         page.wait_for_function(LAST + " === '500'")
-        slider = page.locator("[data-testid='stSlider']").filter(has_text="Number of updates")
-        slider.get_by_role("slider").focus()
+        sidebar = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']")
+        sidebar.filter(has_text="Number of updates").get_by_role("slider").focus()
         target = "1000" if i % 2 == 0 else "200"
         t0 = time.perf_counter()
         page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
         page.wait_for_function(f"{LAST} === '{target}'", timeout=30_000, polling="raf")
-        redraws.append(time.perf_counter() - t0)
+        steps_redraw.append(time.perf_counter() - t0)
+        page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")  # back to 500 updates
+        page.wait_for_function(f"{LAST} === '500'", timeout=30_000, polling="raf")
+        page.wait_for_timeout(500)
+        # η of the first run: one step up is a value no one asked for yet (each repetition goes
+        # one further), down and up again are values just computed (the server's cache)
+        lr = sidebar.filter(has_text="Learning rate η").first.get_by_role("slider")
+        lr.focus()
+        new_lr.append(_redraw(page, "ArrowRight"))
+        page.wait_for_timeout(400)
+        known_lr.append(_redraw(page, "ArrowLeft"))
+        page.wait_for_timeout(400)
+        known_lr.append(_redraw(page, "ArrowRight"))
         page.wait_for_timeout(800)
-        page.evaluate("""() => { window._n = 0; const g = document.querySelector('.js-plotly-plot');
-            g.on('plotly_animatingframe', () => { window._n++;
-              if (window._n === 20) window._t0 = performance.now();
-              window._t1 = performance.now(); }); }""")
+        page.mouse.move(1400, 10)  # the pointer off the sidebar and the plot
+        idle.append(page.evaluate(IDLE))
+        page.evaluate(WATCH)
         page.get_by_text("▶ Play", exact=True).click()
-        page.wait_for_timeout(5000)
-        n, t_a, t_b = page.evaluate("[window._n, window._t0, window._t1]")
-        if n > 30:
-            fps.append((n - 20) / ((t_b - t_a) / 1000))
+        n_frames = len(page.evaluate(NAMES))
+        page.wait_for_function(f"window._fr.length >= {n_frames}", timeout=30_000)
+        page.wait_for_timeout(300)
+        fr = page.evaluate("window._fr")
+        span = (fr[-1] - fr[0]) / 1000
+        fps.append((len(fr) - 1) / span)
+        durations.append(span / ((len(fr) - 1) / idle[-1]))  # / one frame per idle refresh
         page.close()
     report("browser: first chart visible after load (warm server)",
            1e3 * statistics.median(loads), "ms", "≤ 3000")  # fmt: skip
-    report("browser: slider change (updates) redrawn", 1e3 * statistics.median(redraws), "ms",
+    report("browser: slider change (updates) redrawn", 1e3 * statistics.median(steps_redraw), "ms",
            "≤ 500")  # fmt: skip
-    if fps:
-        report("browser: animation frames per second", statistics.median(fps), "fps", "≥ 30")
+    report("browser: η changed, a new value → chart redrawn", 1e3 * statistics.median(new_lr),
+           "ms", "≤ 500")  # fmt: skip
+    report("browser: η changed, a value already computed → redrawn",
+           1e3 * statistics.median(known_lr), "ms", "≤ 300")  # fmt: skip
+    report("browser: idle frame rate (requestAnimationFrame)", statistics.median(idle), "fps")
+    report("browser: animation frames per second", statistics.median(fps), "fps", "≥ 30")
+    rates = [f / i for f, i in zip(fps, idle, strict=True)]
+    report("browser: animation frame rate / idle frame rate", statistics.median(rates), "×",
+           "≥ 0.8")  # fmt: skip
+    report("browser: the frames' time / designed (one a refresh)", statistics.median(durations),
+           "×", "≤ 1.2")  # fmt: skip
+
+
+def _deploy_runs(b, repeat: int) -> None:
+    """The first Playground chart of a freshly started server with an empty Numba cache (a new
+    deploy), the visitor arriving as soon as the server answers, against the next visitor's
+    (a warm server); ``streamlit run`` alone and lab.serve (the run scripts' and the image's
+    launcher, which compiles in the background as the server starts)."""
+    launchers = ["streamlit"] + (["lab.serve"] if (ROOT / "lab" / "serve.py").exists() else [])
+    for launcher in launchers:
+        first, warm = [], []
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory(prefix="numba-empty-") as cache:
+                t_start = time.perf_counter()
+                proc, url = start_server(env={"NUMBA_CACHE_DIR": cache}, launcher=launcher)
+                healthy = time.perf_counter() - t_start
+                try:
+                    for out in (first, warm):
+                        ctx = b.new_context(viewport={"width": 1500, "height": 1000})
+                        out.append(_timed_load(ctx.new_page(), url + "/playground", RACE))
+                        ctx.close()
+                finally:
+                    stop_server(proc)
+        name = f"fresh deploy ({launcher}, empty Numba cache)"
+        print(f"   (server answered after {healthy:.1f} s)", flush=True)
+        report(f"{name}: first Playground chart (s)", statistics.median(first), "s")
+        report(f"{name}: the next visitor's (s)", statistics.median(warm), "s")
+        report(f"{name}: first / next", statistics.median(first) / statistics.median(warm), "×",
+               "≤ 1.5" if launcher != "streamlit" else "")  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--deploy-repeat", type=int, default=3,
+                    help="fresh deploys per launcher (0: skip)")  # fmt: skip
     ap.add_argument("--no-browser", action="store_true")
     args = ap.parse_args()
     sizes()
     server(args.repeat)
     if not args.no_browser:
-        browser(args.repeat)
-
+        browser(args.repeat, args.deploy_repeat)
 
 if __name__ == "__main__":
     main()

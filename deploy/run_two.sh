@@ -37,9 +37,9 @@ wait_healthy() {
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-start_app() {  # one `streamlit run` per port; its pid in $RUN/app-<port>.pid
-  local port=$1
-  nohup "$PY" -m streamlit run app.py --server.port "$port" --server.address 127.0.0.1 \
+start_app() {  # one `streamlit run` per port (lab.serve: it compiles the engine in the
+  local port=$1  # background as it starts); its pid in $RUN/app-<port>.pid
+  nohup "$PY" -m lab.serve app.py --server.port "$port" --server.address 127.0.0.1 \
     --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none \
     >>"$RUN/app-$port.log" 2>&1 &
   echo $! >"$RUN/app-$port.pid"
@@ -91,8 +91,6 @@ start() {
   install_nginx
   mkdir -p "$RUN"
   write_config
-  echo "== compiling the engine once (numba's on-disk cache)"
-  "$PY" -c "from optimizers import run; run('ellipse', ['adam'], steps=2)"
   for p in $APP_PORTS; do
     alive "$RUN/app-$p.pid" || start_app "$p"
   done

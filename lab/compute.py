@@ -1,18 +1,22 @@
 """The one cached engine call behind every race chart (Playground and Lecture pages).
 
 Keyed by the canonical URL query of the settings (JSON), so the same view asked by sixty
-students, or by two pages, runs the engine once.
+students, or by two pages, runs the engine once.  A miss is bounded (lab.budget: at most
+``budget.LIMIT`` CPU seconds, by running fewer updates, or ``OverBudget``) and takes its turn
+(lab.fairness: one engine call per session at a time, and a fair share of the engine).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
-from . import urlstate
-from .figures import adaptive_figure, fmt_lr, prebuilt, race_figure
+from . import fairness, urlstate
+from .budget import OverBudget, race_plan
+from .figures import VARIANTS, WIDE, adaptive_figure, fmt_lr, prebuilt, race_figure
 from .i18n import t
 from .simulate import Trajectories, simulate
 
@@ -40,22 +44,51 @@ def run_labels(runs: Any, lang: str) -> tuple[str, ...]:
     return tuple(f"{n} ({i + 1})" if counts[n] > 1 else n for i, n in enumerate(names))
 
 
-def query_key(settings: urlstate.Settings, labels: tuple[str, ...] | None = None) -> str:
+def query_key(
+    settings: urlstate.Settings, labels: tuple[str, ...] | None = None, variant: str = WIDE
+) -> str:
+    """The cache key of a race: the settings' link, the run labels, the figures' layout (a
+    phone's, a laptop's or the projector's: lab.screen.chart_variant)."""
     q: dict[str, Any] = dict(urlstate.to_query(settings))
     if labels:
         q["labels"] = list(labels)
+    if variant != WIDE:
+        q["variant"] = variant
     return json.dumps(q, sort_keys=True)
 
 
-@st.cache_resource(max_entries=48, ttl=3600, show_spinner=False)
-def race(key: str) -> tuple[Trajectories, Any, Any]:
+def build_race(
+    s: urlstate.Settings, labels: tuple[str, ...] | None = None, variant: str = WIDE
+) -> tuple[Trajectories, Any, Any]:
+    """The engine run of ``s`` and its two figures, unbounded and uncached (what a cache miss
+    does: bench/bench_budget.py measures it)."""
+    labels = labels or run_labels(s.runs, s.lang)
+    traj = simulate(s.surface, s.runs, s.start_point, s.steps, labels=labels)
+    fig = prebuilt(race_figure(traj, log_y=s.log_y, lang=s.lang, variant=variant))
+    return traj, fig, prebuilt(adaptive_figure(traj, lang=s.lang, variant=variant))
+
+
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+def _race(key: str) -> tuple[Trajectories, Any, Any]:
     """One engine run and its two figures per distinct settings.
-    Bounded: 48 entries of at most ~3 MB each (6 runs × 100,000 updates), dropped after an
-    hour unused (docs/HOSTING.md)."""
+    Bounded: 32 entries of ~0.8 MB (a short race: the figures as Python objects) to ~3 MB
+    each (6 runs × 100,000 updates), dropped after an hour unused (docs/HOSTING.md).  A class
+    on one shared link hits one entry; 32 keeps a server's memory level ~13 MB lower than 48
+    did (tests/test_formula_memory.py).  A change over the cost bound runs the largest number of
+    updates that fits (``traj.steps``; the page says so), or raises ``OverBudget``."""
     q = json.loads(key)
     labels = q.pop("labels", None)
+    variant = q.pop("variant", WIDE)
     s, _ = urlstate.parse(q)
-    labels = tuple(labels) if labels else run_labels(s.runs, s.lang)
-    traj = simulate(s.surface, s.runs, s.start_point, s.steps, labels=labels)
-    fig = prebuilt(race_figure(traj, log_y=s.log_y, lang=s.lang))
-    return traj, fig, prebuilt(adaptive_figure(traj, lang=s.lang))
+    plan = race_plan(s)
+    if plan.refused:
+        raise OverBudget(plan)
+    with fairness.slot():
+        return build_race(replace(s, steps=plan.steps), tuple(labels) if labels else None,
+                          variant if variant in VARIANTS else WIDE)  # fmt: skip
+
+
+def race(key: str) -> tuple[Trajectories, Any, Any]:
+    """The trajectories and figures of the settings ``key`` (``query_key``): cached; a miss
+    waits for the session's turn (lab.fairness)."""
+    return fairness.call(_race, key)

@@ -36,7 +36,7 @@ from surfaces.formula import (
 from .colors import run_colors
 from .compute import run_label
 from .figures import fmt_lr
-from .i18n import t, tm
+from .i18n import msg, t, tm
 from .page import current_lang
 from .urlstate import (
     CUSTOM as CUSTOM_SURFACE,
@@ -117,9 +117,12 @@ def _surface_changed() -> None:
 
 
 def set_start_from_click(chart_key: str) -> None:
-    """on_select of the surface chart: a click on the surface moves the start there."""
+    """on_click of the surface chart (lab.chart): a click on the surface moves the start there."""
+    from .chart import clicked
+
+    point = clicked(chart_key)
     event = st.session_state.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    points = [point] if point else (event or {}).get("selection", {}).get("points", [])
     if not points:
         return
     p = points[0]
@@ -211,9 +214,43 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
         start=None if start_pt == surface.default_start else start_pt,
         log_y=bool(log_y),
         lang=lang,
+        present=canon.present,
     )
     st.session_state[STATE] = settings
     return settings
+
+
+def set_present(on: bool) -> None:
+    """The ▣ Present / Exit buttons: the projector's page on or off (kept in the link)."""
+    st.session_state[STATE] = replace(st.session_state[STATE], present=on)
+
+
+def present_controls(ui: Any) -> None:
+    """Present mode's settings, in ``ui`` (a popover above the chart; the sidebar is hidden):
+    the surface, and each run's optimizer and η.  The same keys as the sidebar's widgets,
+    which are not drawn in present mode, so ``sidebar(…, ui=Unseen())`` reads them alike."""
+    canon: Settings = st.session_state[STATE]
+    lang = current_lang()
+    _seed("surface", canon.surface.key)
+    key = ui.selectbox(t("ctl.surface", lang), [*SURFACES, CUSTOM_SURFACE],
+                       format_func=lambda k: t("ctl.custom_surface", lang)
+                       if k == CUSTOM_SURFACE else t(f"surface.{k}.name", lang),
+                       key="surface", on_change=_surface_changed)  # fmt: skip
+    if key == CUSTOM_SURFACE:
+        _formula_widgets(ui, canon.surface, lang)
+    for i, o in enumerate(canon.runs):
+        p = f"run{i}_"
+        c1, c2 = ui.columns([3, 2], vertical_alignment="bottom")
+        _seed(p + "preset", o.preset or CUSTOM)
+        c1.selectbox(
+            f"{t('ctl.optimizer', lang)} {i + 1}", [*PRESETS, CUSTOM], key=p + "preset",
+            format_func=lambda k: t("ctl.custom", lang) if k == CUSTOM else
+            t(f"preset.{k}.label", lang),
+        )  # fmt: skip
+        _seed(p + "lr", nearest(o.lr, LR_OPTIONS))
+        c2.select_slider(t("ctl.lr", lang), LR_OPTIONS, key=p + "lr", format_func=fmt_lr)
+    if len(canon.runs) < MAX_RUNS:
+        ui.button(t("ctl.add", lang), on_click=_add_run, key="present_add")
 
 
 def _start_widgets(
@@ -266,7 +303,7 @@ def _formula_widgets(sb: Any, previous: Surface, lang: str) -> Surface:
         sb.error(f"{tm((e.key, e.values), lang)}\n\n{t('ctl.formula_kept', lang)}",
                  icon=":material/function:")  # fmt: skip
         return previous
-    sb.caption(t("ctl.custom_description", lang, formula=formula_of(surface)))
+    sb.caption(tm(msg("ctl.custom_description", formula=formula_of(surface)), lang))
     return surface
 
 
@@ -302,6 +339,7 @@ def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int, lang: str) -
     src = o if own else base
     if chosen != CUSTOM:
         box.caption(t(f"preset.{chosen}.about", lang))
+        box.caption(t(f"preset.{chosen}.fits", lang))  # how it fits θ − (η^t/σ)·m, or not
         m, sigma = base.m, base.sigma
     else:
         _seed(p + "m", src.m)
@@ -322,8 +360,9 @@ def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int, lang: str) -
         k = f"{p}{chosen}_{h}"
         _seed(k, float(getattr(src, h)))
         hi = spec.hi - (1e-4 if spec.hi_open else 0.0)
+        lo = spec.lo + (1e-4 if spec.lo_open else 0.0)  # Rprop's η₊ > 1, η₋ > 0
         label = f"{t(f'hyper.{h}', lang)} {spec.symbol}"
-        hypers[h] = box.number_input(label, float(spec.lo), float(hi), key=k,
+        hypers[h] = box.number_input(label, float(lo), float(hi), key=k,
                                      step=0.01 if h != "eps" else 1e-8,
                                      format="%.4g" if h != "eps" else "%.1e")  # fmt: skip
     sched = _schedule_widgets(box, p + chosen + "_", src.schedule, lang)

@@ -24,6 +24,7 @@ from surfaces import Surface
 
 from .colors import ISOLINE_DARKEN, SURFACE_HIGH, SURFACE_LOW, SURFACE_MID
 from .i18n import DEFAULT, t
+from .plaintext import plotly_literal
 from .simulate import Trajectories
 
 Fig = dict[str, Any]
@@ -38,6 +39,11 @@ SLOW_FRAME_MS = 30
 # The scrubber's stops.  plotly.js measures every stop's label when it draws the slider (a
 # forced layout each): 200 stops were most of the chart's first draw (bench/bench_page.py).
 SLIDER_STOPS = 50
+#: the race figure's layouts: WIDE (surface beside the curves: laptops, tablets), COMPACT
+#: (phones: everything stacked, thumb-sized controls, no toolbar) and PRESENT (the projector:
+#: WIDE with larger type, as tall as the page makes its container: lab/screen.py)
+WIDE, COMPACT, PRESENT = "wide", "compact", "present"
+VARIANTS = (WIDE, COMPACT, PRESENT)
 
 
 # -- the surface picture -----------------------------------------------------------------------
@@ -135,11 +141,23 @@ def fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
+def short(v: float) -> str:
+    """A tick label as narrow as it can be read (the colour bar's, beside other plots): 0.05,
+    20.1, 2×10³ (Plotly text: the exponent as a superscript)."""
+    if v == 0 or 0.01 <= abs(v) < 1000 or not math.isfinite(v):
+        return f"{v:.3g}"
+    exp = math.floor(math.log10(abs(v)))
+    mant = f"{v / 10**exp:.2g}"
+    return (f"{mant}×" if mant != "1" else "") + f"10<sup>{exp}</sup>"
+
+
 # -- the race figure -------------------------------------------------------------------------
 def race_figure(
-    traj: Trajectories, *, log_y: bool = True, height: int = 640, lang: str = DEFAULT
+    traj: Trajectories, *, log_y: bool = True, height: int = 640, lang: str = DEFAULT,
+    variant: str = WIDE,
 ) -> Fig:
-    """The surface with every run's path and animated head, beside loss and ‖g‖ over t."""
+    """The surface with every run's path and animated head, beside loss and ‖g‖ over t
+    (``variant``: WIDE, COMPACT or PRESENT — see ``VARIANTS``)."""
     s = traj.surface
     loss_word, min_word = t("fig.loss", lang), t("fig.minimum", lang)
     saddle_word, start_word = t("fig.saddle", lang), t("fig.start", lang)
@@ -166,7 +184,7 @@ def race_figure(
                     "len": 0.85, "y": 0.45, "thickness": 12,
                     "tickvals": [pic["z_lo"] + (pic["z_hi"] - pic["z_lo"]) * f
                                  for f in (0, 0.25, 0.5, 0.75, 1)],
-                    "ticktext": [fmt(pic["edge_loss"][round(f * pic["levels"])])
+                    "ticktext": [short(pic["edge_loss"][round(f * pic["levels"])])
                                  for f in (0, 0.25, 0.5, 0.75, 1)],
                 },
             },
@@ -196,30 +214,30 @@ def race_figure(
         (r.loss > 0).all() and (r.grad_norm > 0).all() for r in traj.runs if r.loss.size
     )
     for r in traj.runs:
-        group = r.label
+        group, label = r.label, plotly_literal(r.label)  # (a label is shown as text, as is)
         data.append({
             "type": "scatter", "x": _r(r.path[:, 0], box), "y": _r(r.path[:, 1], box),
-            "customdata": r.path_t.tolist(), "mode": "lines", "name": r.label,
+            "customdata": r.path_t.tolist(), "mode": "lines", "name": label,
             "legendgroup": group, "line": {"color": r.color, "width": 2.5}, "opacity": 0.55,
-            "hovertemplate": f"{r.label}<br>t=%{{customdata}}<br>θ=(%{{x:.4g}}, %{{y:.4g}})"
+            "hovertemplate": f"{label}<br>t=%{{customdata}}<br>θ=(%{{x:.4g}}, %{{y:.4g}})"
                              "<extra></extra>",
         })  # fmt: skip
         for axis, values, what in (("2", r.loss, loss_word), ("3", r.grad_norm, "‖g‖")):
             data.append({
                 "type": "scatter", "x": r.curve_t.tolist(), "y": _sig(values),
-                "xaxis": "x" + axis, "yaxis": "y" + axis, "mode": "lines", "name": r.label,
+                "xaxis": "x" + axis, "yaxis": "y" + axis, "mode": "lines", "name": label,
                 "legendgroup": group, "showlegend": False, "line": {"color": r.color, "width": 2},
-                "hovertemplate": f"{r.label}<br>t=%{{x}}<br>{what}=%{{y:.4g}}<extra></extra>",
+                "hovertemplate": f"{label}<br>t=%{{x}}<br>{what}=%{{y:.4g}}<extra></extra>",
             })  # fmt: skip
         end = _last_inside(r.path, pic["box"], traj.start)
         data.append({
             "type": "scatter", "x": [float(end[0])] if r.diverged else [],
             "y": [float(end[1])] if r.diverged else [], "mode": "markers+text",
-            "name": f"{r.label} ✕", "legendgroup": group, "showlegend": False,
+            "name": f"{label} ✕", "legendgroup": group, "showlegend": False,
             "text": [t("fig.diverged", lang)] if r.diverged else [], "textposition": "top center",
             "textfont": {"color": r.color, "size": 14},
             "marker": {"symbol": "x", "size": 18, "color": r.color, "line": {"width": 2}},
-            "hovertemplate": f"{r.label}: {t('fig.diverged_at', lang, k=max(r.length - 1, 0))}"
+            "hovertemplate": f"{label}: {t('fig.diverged_at', lang, k=max(r.length - 1, 0))}"
                              "<extra></extra>",
         })  # fmt: skip
     first_animated = len(data)
@@ -233,6 +251,10 @@ def race_figure(
             fdata.extend(_moving(r, k, traj, box, style=False))
         frames.append({"name": str(ft), "data": fdata, "traces": animated})
     layout = _race_layout(traj, log_y and positive, height, lang)
+    if variant == COMPACT:
+        _compact_race(layout, data[1]["marker"]["colorbar"], traj, lang)
+    elif variant == PRESENT:
+        _present_race(layout, data[1]["marker"]["colorbar"], traj, lang)
     return {"data": data, "layout": layout, "frames": frames}
 
 
@@ -280,9 +302,10 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
             "transition": {"duration": 0}, "mode": "immediate"}  # fmt: skip
     slow = {**play, "frame": {"duration": SLOW_FRAME_MS, "redraw": False}}
     ytype = "log" if log_y else "linear"
-    # the legend sits above the plots, in the top margin: one row per ~90 characters
+    # the legend sits above the plots, in the top margin, under the toolbar's 30 px: one row
+    # per ~64 characters (a 730 px wide chart: a tablet upright; a laptop's holds ~90)
     entries = [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs)]
-    legend_rows = _legend_rows(entries)
+    legend_rows = _legend_rows(entries, per_row=64)
     return {
         "height": height,
         "font": FONT,
@@ -299,19 +322,19 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
         "yaxis": {"domain": [0, 0.94], "range": [y0, y1], "title": {"text": "θ₂"},
                   "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
                   "showgrid": False, "zeroline": False},
-        "xaxis2": {"domain": [0.71, 1], "anchor": "y2", "matches": "x3", "showticklabels": False},
+        "xaxis2": {"domain": [0.72, 1], "anchor": "y2", "matches": "x3", "showticklabels": False},
         "yaxis2": {"domain": [0.55, 0.95], "anchor": "x2", "type": ytype,
                    "exponentformat": "power"},
-        "xaxis3": {"domain": [0.71, 1], "anchor": "y3",
+        "xaxis3": {"domain": [0.72, 1], "anchor": "y3",
                    "title": {"text": t("fig.update_axis", lang)}},
         "yaxis3": {"domain": [0.05, 0.45], "anchor": "x3", "type": ytype,
                    "exponentformat": "power"},
         "annotations": [
             {"text": f"<b>{t('fig.loss', lang)}</b>", "xref": "paper", "yref": "paper",
-             "x": 0.71, "y": 0.96,
+             "x": 0.72, "y": 0.96,
              "xanchor": "left", "yanchor": "bottom", "showarrow": False},
             {"text": f"<b>{t('fig.grad_norm', lang)}</b>", "xref": "paper", "yref": "paper",
-             "x": 0.71,
+             "x": 0.72,
              "y": 0.46, "xanchor": "left", "yanchor": "bottom", "showarrow": False},
         ],
         "images": [{
@@ -330,7 +353,7 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
             ],
         }],
         "sliders": [{
-            "active": 0, "x": 0.3, "len": 0.7, "y": -0.1, "yanchor": "top",
+            "active": 0, "x": 0.4, "len": 0.6, "y": -0.1, "yanchor": "top",
             "pad": {"t": 20},
             "currentvalue": {"prefix": t("fig.update_t", lang), "font": {"size": 15}},
             "steps": [
@@ -343,30 +366,113 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
     }  # fmt: skip
 
 
+def _entries(traj: Trajectories, lang: str) -> list[str]:
+    return [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs)]
+
+
+def _compact_race(layout: dict[str, Any], colorbar: dict[str, Any], traj: Trajectories,
+                  lang: str) -> None:  # fmt: skip
+    """COMPACT (a phone, ~320–430 px wide): the surface at the full width, the colour bar lying
+    under it, loss and ‖g‖ side by side below (‖g‖'s values on its right), so that the chart
+    and the Play controls under it fit one phone screen.  No drag mode: a finger on the chart
+    scrolls the page (a tap still moves the start).  Planned in pixels from the plot area's
+    top, turned into paper fractions."""
+    x0, x1, y0, y1 = surface_picture(traj.surface)["box"]
+    aspect = (x1 - x0) / max(y1 - y0, 1e-300)
+    rows = _legend_rows(_entries(traj, lang), per_row=34)
+    top = 10 + 24 * rows
+    surf = round(min(290.0, max(160.0, 270.0 / aspect)))  # a ~270 px wide plot area
+    # under θ₁'s ticks and title (≤ 63 px under the surface, which may be shorter than its
+    # domain): the colour bar's title, bar and ticks (~54 px), then the curves' titles
+    cbar = surf + 76
+    curves = (cbar + 90, cbar + 90 + 130)
+    plot = curves[1] + 48  # ticks and "update t"
+    # lab.chart draws ▶ / ❚❚ and the scrubber under the figure as HTML, thumb-sized, and takes
+    # Plotly's own off (keeping at most 70 px of bottom margin).  Drawn by plain plotly.js the
+    # figure keeps Plotly's buttons in that margin, and its scrubber is hidden: no room.
+    bottom = 70
+
+    def y(px: float) -> float:
+        return round(1 - px / plot, 4)
+
+    layout.update({
+        "height": top + plot + bottom,
+        "font": {"size": 13},
+        "margin": {"l": 48, "r": 40, "t": top, "b": bottom},
+        "dragmode": False,
+        "legend": {**layout["legend"], "font": {"size": 13}},
+    })  # fmt: skip
+    layout["xaxis"].update({"domain": [0, 1], "fixedrange": True})
+    layout["yaxis"].update({"domain": [y(surf), 1], "constraintoward": "top", "fixedrange": True})
+    for ax, dom in (("2", [0, 0.46]), ("3", [0.54, 1])):
+        layout["xaxis" + ax].update({"domain": dom, "fixedrange": True, "nticks": 3,
+                                     "showticklabels": True})  # fmt: skip
+        layout["yaxis" + ax].update({"domain": [y(curves[1]), y(curves[0])], "nticks": 4,
+                                     "fixedrange": True, "side": "left" if ax == "2" else
+                                     "right"})  # fmt: skip
+    layout["xaxis2"]["title"] = {"text": t("fig.update_axis", lang)}
+    for note, x in zip(layout["annotations"], (0, 0.54), strict=True):
+        note.update({"x": x, "y": y(curves[0] - 2), "font": {"size": 14}})
+    layout["updatemenus"][0].update({"x": 0, "y": 0, "pad": {"t": 18, "r": 6},
+                                     "font": {"size": 17}})  # fmt: skip
+    layout["sliders"][0]["visible"] = False
+    colorbar.update({
+        "orientation": "h", "x": 0, "xanchor": "left", "len": 1, "y": y(cbar),
+        "yanchor": "top", "ypad": 0, "thickness": 12, "title": {**colorbar["title"], "side": "top"},
+        "tickfont": {"size": 12},
+    })  # fmt: skip
+
+
+def _present_race(layout: dict[str, Any], colorbar: dict[str, Any], traj: Trajectories,
+                  lang: str) -> None:  # fmt: skip
+    """PRESENT (a projector, 1280–1920 px wide): WIDE with type readable from the back row;
+    no fixed height — the page makes the chart as tall as the screen (lab/screen.py).  The
+    buttons and the scrubber hang a fixed number of pixels under the plots, whatever the
+    height."""
+    rows = _legend_rows(_entries(traj, lang), per_row=110)
+    layout.pop("height", None)
+    layout.update({
+        "font": {"size": 20},
+        "margin": {"l": 84, "r": 24, "t": 36 + 38 * rows, "b": 178},
+        "legend": {**layout["legend"], "font": {"size": 21}},
+    })  # fmt: skip
+    for note in layout["annotations"]:
+        note["font"] = {"size": 22}
+    layout["updatemenus"][0].update({"y": 0, "pad": {"t": 96, "r": 12}, "font": {"size": 21}})
+    bar = layout["sliders"][0]
+    bar.update({"y": 0, "pad": {"t": 110}, "font": {"size": 15},
+                "currentvalue": {**bar["currentvalue"], "font": {"size": 21}}})  # fmt: skip
+    colorbar.update({"thickness": 18, "tickfont": {"size": 17},
+                     "title": {**colorbar["title"], "font": {"size": 20}}})  # fmt: skip
+
+
 # -- σ, η and the effective step -------------------------------------------------------------
-def adaptive_figure(traj: Trajectories, *, height: int = 560, lang: str = DEFAULT) -> Fig:
-    """η^t, σ_i^t and η^t/σ_i^t per parameter over the updates (log y): the heart of §3–§4."""
+def adaptive_figure(
+    traj: Trajectories, *, height: int = 560, lang: str = DEFAULT, variant: str = WIDE
+) -> Fig:
+    """η^t, σ_i^t and η^t/σ_i^t per parameter over the updates (log y): the heart of §3–§4
+    (``variant`` as for ``race_figure``)."""
     data: list[dict[str, Any]] = []
     for r in traj.runs:
         if not r.upd_t.size:
             continue
-        ts = r.upd_t.tolist()
+        ts, label = r.upd_t.tolist(), plotly_literal(r.label)
         data.append({"type": "scatter", "x": ts, "y": _sig(r.eta), "mode": "lines",
-                     "name": r.label, "legendgroup": r.label, "line": {"color": r.color},
-                     "hovertemplate": f"{r.label}<br>t=%{{x}}<br>η^t=%{{y:.4g}}<extra></extra>"})
+                     "name": label, "legendgroup": r.label, "line": {"color": r.color},
+                     "hovertemplate": f"{label}<br>t=%{{x}}<br>η^t=%{{y:.4g}}<extra></extra>"})
         for i, dash in ((0, "solid"), (1, "dot")):
             for axis, values, what in (("2", r.sigma[:, i], "σ"), ("3", r.effective_step[:, i],
                                                                    "η/σ")):
                 data.append({
                     "type": "scatter", "x": ts, "y": _sig(values), "mode": "lines",
                     "xaxis": "x" + axis, "yaxis": "y" + axis, "legendgroup": r.label,
-                    "showlegend": False, "name": f"{r.label} θ{'₁₂'[i]}",
+                    "showlegend": False, "name": f"{label} θ{'₁₂'[i]}",
                     "line": {"color": r.color, "dash": dash},
-                    "hovertemplate": f"{r.label}, θ{'₁₂'[i]}<br>t=%{{x}}<br>{what}=%{{y:.4g}}"
+                    "hovertemplate": f"{label}, θ{'₁₂'[i]}<br>t=%{{x}}<br>{what}=%{{y:.4g}}"
                                      "<extra></extra>",
                 })  # fmt: skip
     rows = _legend_rows([r.label for r in traj.runs])
-    return {
+    fig = {
         "data": data,
         "layout": {
             "height": height, "font": FONT,
@@ -384,6 +490,31 @@ def adaptive_figure(traj: Trajectories, *, height: int = 560, lang: str = DEFAUL
                        "title": {"text": "η<sup>t</sup>/σ<sub>i</sub><sup>t</sup>"}},
         },
     }  # fmt: skip
+    if variant in (COMPACT, PRESENT):
+        _adaptive_variant(fig["layout"], traj, lang, variant)
+    return fig
+
+
+def _adaptive_variant(layout: dict[str, Any], traj: Trajectories, lang: str,
+                      variant: str) -> None:  # fmt: skip
+    """The σ/η figure for a phone (small type, the x title on two lines, no drag: a finger
+    scrolls the page) or a projector (large type)."""
+    x_title = f"{t('fig.update_axis', lang)}<br>({t('fig.solid_dotted', lang)})"
+    if variant == COMPACT:
+        rows = _legend_rows([r.label for r in traj.runs], per_row=34)
+        size, margin = 13, {"l": 58, "r": 12, "t": 8 + 24 * rows, "b": 76}
+        layout.update({"height": 620, "dragmode": False})
+        for ax in ("xaxis", "xaxis2", "xaxis3", "yaxis", "yaxis2", "yaxis3"):
+            layout[ax]["fixedrange"] = True
+    else:
+        rows = _legend_rows([r.label for r in traj.runs], per_row=110)
+        size, margin = 20, {"l": 100, "r": 24, "t": 12 + 36 * rows, "b": 96}
+        layout["height"] = 680
+    for ax in ("yaxis", "yaxis2", "yaxis3"):
+        layout[ax]["nticks"] = 4 if variant == COMPACT else 6
+    layout["xaxis3"]["title"] = {"text": x_title}
+    layout.update({"font": {"size": size}, "margin": margin,
+                   "legend": {**layout["legend"], "font": {"size": size}}})  # fmt: skip
 
 
 def prebuilt(fig: Fig) -> Any:

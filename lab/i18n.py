@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .plaintext import md_literal
+
 #: language code → its name in its own language (the switch shows these)
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 DEFAULT = "en"
@@ -39,16 +41,13 @@ def table(lang: str) -> dict[str, str]:
 
 
 def t(key: str, lang: str = DEFAULT, /, **values: Any) -> str:
-    """The text of ``key`` in ``lang``, with ``values`` filled in."""
+    """The text of ``key`` in ``lang``, with ``values`` filled in as they are (numbers, words
+    from these tables, Plotly templates).  A value a visitor typed or put in a link is shown
+    with ``tm(msg(key, …))``, which shows it literally."""
     text = table(lang).get(key)
     if text is None:
         text = table(DEFAULT).get(key, key)
     return text.format(**values) if values else text
-
-
-def lang_of(value: Any) -> str:
-    """A language code from a URL value: the known one, or the default."""
-    return value if value in LANGUAGES else DEFAULT
 
 
 #: a message to translate later: (key, values) — what parsers return instead of text
@@ -60,9 +59,15 @@ def msg(key: str, **values: Any) -> Msg:
 
 
 def tm(m: Msg, lang: str = DEFAULT) -> str:
-    """The text of a message in ``lang``."""
+    """The text of a message in ``lang``, as Markdown for st.warning, st.error, st.caption….
+
+    Every value in it is shown literally (``lab.plaintext.md_literal``): a message's values are
+    what a link or a field held (a setting's name, a formula's part, a number as typed), so
+    none of them can add a link, an image, emphasis, an icon or LaTeX to the page.  A value that
+    is itself a message (``msg(…)``: trusted words from the string tables) is put in as text."""
     key, values = m
-    return t(key, lang, **{k: tm(v, lang) if _is_msg(v) else v for k, v in values.items()})
+    return t(key, lang, **{k: tm(v, lang) if _is_msg(v) else md_literal(v)
+                           for k, v in values.items()})  # fmt: skip
 
 
 def _is_msg(v: Any) -> bool:

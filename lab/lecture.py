@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from optimizers import M_PARTS, SIGMA_PARTS, Optimizer, Schedule, preset
+from optimizers import M_PARTS, SCHEDULE_KINDS, SIGMA_PARTS, Optimizer, Schedule, preset
 from optimizers.schedules import schedule_latex
 from surfaces import get_surface
 
@@ -22,8 +22,9 @@ ELLIPSE = get_surface("ellipse", a=0.2, ratio=1000.0, tilt=0.1)
 #: the lecture's warm-up: η^t grows linearly from η/100 over 1,000 updates, then decays as
 #: η/√(t' + 1), t' counted from the end of the warm-up
 WARMUP = Schedule.make({"kind": "warmup", "warmup": 1000, "then": {"kind": "inv_sqrt"}})
-#: the §5 builder's schedules by name
+#: the §5 builder's schedules by name: the lecture's three, then every other kind at its defaults
 BUILDER_SCHEDULES = {"constant": Schedule(), "inv_sqrt": Schedule("inv_sqrt"), "warmup": WARMUP}
+BUILDER_SCHEDULES |= {k: Schedule(k) for k in SCHEDULE_KINDS if k not in BUILDER_SCHEDULES}
 
 
 @dataclass(frozen=True)

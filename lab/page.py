@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from .i18n import DEFAULT, LANGUAGES, t
+from .i18n import DEFAULT, LANGUAGES, msg, t, tm
 
 LANG = "lang"
 
@@ -31,7 +31,7 @@ def language_switch() -> str:
     lang = st.session_state[LANG] or lang
     bad = st.session_state.pop("lang_warning", None)
     if bad is not None:
-        st.warning(t("url.unknown_lang", lang, name=bad), icon=":material/translate:")
+        st.warning(tm(msg("url.unknown_lang", name=bad), lang), icon=":material/translate:")
     return lang
 
 

@@ -39,8 +39,9 @@ from optimizers import MAX_RUNS, MAX_WORK, Optimizer, OptimizerError, make_optim
 from surfaces import Surface
 
 from .colors import run_colors
-from .figures import FONT, LOG, fmt
+from .figures import FONT, LOG, _legend_rows, fmt
 from .i18n import t
+from .plaintext import plotly_literal
 
 Array = NDArray[np.float64]
 Fig = dict[str, Any]
@@ -319,7 +320,7 @@ def sweep_figure(
     if metric == "updates" and res.target is None:
         raise ValueError(t("sweep.no_target", lang))
     ax = _axis(res, metric, lang)
-    names = labels if labels is not None else run_names(res, lang)
+    names = [plotly_literal(n) for n in (labels if labels is not None else run_names(res, lang))]
     if len(names) != len(res.optimizers):
         raise ValueError(f"labels: {len(res.optimizers)} needed, got {len(names)}")
     x = [_sig(v, 6) for v in res.lrs.tolist()]
@@ -368,7 +369,9 @@ def sweep_figure(
     return {
         "data": data,
         "layout": {
-            "height": height, "font": FONT, "margin": {"l": 110, "r": 20, "t": 60, "b": 60},
+            "height": height, "font": FONT,
+            # the legend's rows under the toolbar's 30 px (~64 characters a row: a tablet)
+            "margin": {"l": 110, "r": 20, "t": 30 + 30 * _legend_rows(names, 64), "b": 60},
             "plot_bgcolor": "#f7f7f7", "paper_bgcolor": "white", "hovermode": "closest",
             "legend": {"orientation": "h", "x": 0, "y": 1.01, "yanchor": "bottom",
                        "font": {"size": 15}},

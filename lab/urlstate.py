@@ -8,7 +8,8 @@ A link holds every setting, so a copied link reproduces what the sender saw::
 - ``opt`` (repeated, one per racing optimizer): a preset name or ``custom``, then ``name:value``
   pairs: ``lr``, the hyperparameters, ``m`` and ``sigma`` (for custom), ``sched`` and
   ``sched.<setting>``, ``sched.then`` and ``sched.then.<setting>`` (a warm-up's decay);
-- ``steps``; ``x`` and ``y`` (the start); ``logy`` (1 or 0).
+- ``steps``; ``x`` and ``y`` (the start); ``logy`` (1 or 0);
+- ``present=1``: the page for the projector (no sidebar, large type; the Lecture page too).
 
 ``parse`` never raises: a value that is unknown, malformed or out of range is replaced by its
 default and explained in a warning that the page shows.
@@ -25,6 +26,7 @@ from optimizers import (
     HYPERS,
     M_PARTS,
     PRESETS,
+    SCHEDULE_KINDS,
     SIGMA_PARTS,
     Optimizer,
     Schedule,
@@ -41,7 +43,7 @@ MAX_STEPS = 100_000
 STEP_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 LR_OPTIONS = (*(float(f"{m}e{e}") for e in range(-8, 1) for m in (1, 2, 3, 5)), 10.0)
 MAX_VALUE_CHARS = 400
-KNOWN_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "logy", "lang")
+KNOWN_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "logy", "lang", "present")
 #: the Playground's own surface: ?surface=custom&f=x**2 + 10*sin(y)&view=-3,3,-3,3
 CUSTOM = "custom"
 
@@ -58,6 +60,7 @@ class Settings:
     start: tuple[float, float] | None = None  # None: the surface's default start
     log_y: bool = True
     lang: str = DEFAULT
+    present: bool = False  # the projector's page
 
     @property
     def start_point(self) -> tuple[float, float]:
@@ -122,6 +125,8 @@ def to_query(s: Settings) -> dict[str, str | list[str]]:
         q["logy"] = "0"
     if s.lang != DEFAULT:
         q["lang"] = s.lang
+    if s.present:
+        q["present"] = "1"
     return q
 
 
@@ -233,9 +238,30 @@ def parse(params: Mapping[str, list[str] | str]) -> tuple[Settings, list[Msg]]:
     runs = _parse_runs(q.get("opt"), warnings)
     steps = _parse_steps(first.get("steps"), warnings)
     start = _parse_start(first, surface, warnings)
-    log_y = first.get("logy", "1") not in ("0", "false", "no")
+    log_y = _parse_logy(first.get("logy"), warnings)
     lang = parse_lang(first.get("lang"), warnings)
-    return Settings(surface, runs, steps, start, log_y, lang), warnings
+    present = parse_present(first.get("present"), warnings)
+    return Settings(surface, runs, steps, start, log_y, lang, present), warnings
+
+
+def _parse_logy(value: str | None, warnings: list[Msg]) -> bool:
+    """``logy``: 1 (a log-scale loss axis, the default) or 0."""
+    if value is None or value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    warnings.append(msg("url.bad_choice", name="logy", value=value[:40], allowed="0, 1"))
+    return True
+
+
+def parse_present(value: str | None, warnings: list[Msg]) -> bool:
+    """The ``present`` value of a Playground or Lecture link: 1 (the projector's page) or 0."""
+    if value is None or value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    warnings.append(msg("url.bad_choice", name="present", value=value[:40], allowed="0, 1"))
+    return False
 
 
 def parse_lang(value: str | None, warnings: list[Msg]) -> str:
@@ -298,8 +324,7 @@ def _parse_runs(texts: list[str] | None, warnings: list[Msg]) -> tuple[Optimizer
     return tuple(runs)
 
 
-def _parse_steps(text: str | None, warnings: list[Msg]) -> int:
-    default = Settings.steps
+def _parse_steps(text: str | None, warnings: list[Msg], default: int = Settings.steps) -> int:
     if text is None:
         return default
     try:
@@ -342,10 +367,13 @@ __all__ = ["HYPERS", "LR_OPTIONS", "MAX_RUNS", "STEP_OPTIONS", "Settings", "pars
 #: ?section=s3&alpha=0.9&m=momentum&sigma=rms&sched=inv_sqrt&lr=0.05 (each optional)
 LECTURE_SECTIONS = ("s1", "s2", "s3", "s4", "s5")
 ALPHA_OPTIONS = (0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 0.999)
-BUILDER_M = ("gradient", "momentum", "nesterov", "adam")
-BUILDER_SIGMA = ("none", "rms", "rmsprop_lecture", "adam", "radam")
-BUILDER_SCHED = ("constant", "inv_sqrt", "warmup")
-LECTURE_KEYS = ("section", "alpha", "m", "sigma", "sched", "lr", "lang")
+#: the §5 builder offers every part and every schedule (the lecture's own first)
+BUILDER_M = tuple(M_PARTS)
+_LECTURE_SIGMA = ("none", "rms", "rmsprop_lecture")
+BUILDER_SIGMA = (*_LECTURE_SIGMA, *(k for k in SIGMA_PARTS if k not in _LECTURE_SIGMA))
+_LECTURE_SCHED = ("constant", "inv_sqrt", "warmup")
+BUILDER_SCHED = (*_LECTURE_SCHED, *(k for k in SCHEDULE_KINDS if k not in _LECTURE_SCHED))
+LECTURE_KEYS = ("section", "alpha", "m", "sigma", "sched", "lr", "lang", "present")
 
 
 @dataclass(frozen=True)
@@ -356,6 +384,7 @@ class LectureState:
     sigma: str = "rms"
     sched: str = "constant"
     lr: float = 0.05
+    present: bool = False  # the projector's page
 
 
 def lecture_query(s: LectureState) -> dict[str, str]:
@@ -365,6 +394,8 @@ def lecture_query(s: LectureState) -> dict[str, str]:
         v = getattr(s, k)
         if v != getattr(d, k):
             q[k] = _num(v) if isinstance(v, float) else v
+    if s.present:
+        q["present"] = "1"
     return q
 
 
@@ -372,6 +403,9 @@ def parse_lecture(params: Mapping[str, list[str] | str]) -> tuple[LectureState, 
     """The Lecture page's link; like ``parse``, it never raises."""
     warnings: list[Msg] = []
     first = {k: (v if isinstance(v, str) else (list(v) or [""])[0]) for k, v in params.items()}
+    for k, v in params.items():
+        if k in LECTURE_KEYS and not isinstance(v, str) and len(v) > 1:
+            warnings.append(msg("url.repeated", name=k, count=len(v)))
     d = LectureState()
     values: dict[str, Any] = {}
     choices = {"section": LECTURE_SECTIONS, "m": BUILDER_M, "sigma": BUILDER_SIGMA,
@@ -397,6 +431,7 @@ def parse_lecture(params: Mapping[str, list[str] | str]) -> tuple[LectureState, 
                 warnings.append(msg("url.bad_choice", name=k, value=v[:40],
                                     allowed=", ".join(f"{o:g}" for o in options)))  # fmt: skip
     parse_lang(first.get("lang"), warnings)
+    values["present"] = parse_present(first.get("present"), warnings)
     return LectureState(**{**d.__dict__, **values}), warnings
 
 
@@ -441,6 +476,9 @@ def parse_sweep(params: Mapping[str, list[str] | str]) -> tuple[SweepState, list
     for k in [k for k in q if k not in SWEEP_KEYS]:
         warnings.append(msg("url.unknown_key", name=k[:40]))
         del q[k]
+    for k, v in q.items():
+        if k != "opt" and len(v) > 1:
+            warnings.append(msg("url.repeated", name=k, count=len(v)))
     first = {k: v[0][:MAX_VALUE_CHARS] for k, v in q.items() if v}
     surface = _parse_surface(first, warnings)
     presets: list[str] = []
@@ -450,7 +488,7 @@ def parse_sweep(params: Mapping[str, list[str] | str]) -> tuple[SweepState, list
             presets.append(name)
         else:
             warnings.append(msg("url.unknown_opt", n=i + 1, name=name[:40]))
-    steps = _parse_steps(first.get("steps"), warnings) if "steps" in first else SweepState.steps
+    steps = _parse_steps(first.get("steps"), warnings, SweepState.steps)
     if steps > SWEEP_STEP_OPTIONS[-1]:
         warnings.append(msg("url.steps_snapped", text=f"{steps:,}",
                             used=f"{SWEEP_STEP_OPTIONS[-1]:,}"))  # fmt: skip
@@ -463,7 +501,12 @@ def parse_sweep(params: Mapping[str, list[str] | str]) -> tuple[SweepState, list
     tol = SweepState.tol
     if "tol" in first:
         try:
-            tol = nearest(_float(first["tol"]), TOL_OPTIONS)
+            given = _float(first["tol"])
+            if not given > 0:
+                raise ValueError
+            tol = nearest(given, TOL_OPTIONS)
+            if tol != given:
+                warnings.append(msg("url.tol_snapped", given=f"{given:g}", used=f"{tol:g}"))
         except ValueError:
             warnings.append(msg("url.bad_choice", name="tol", value=first["tol"][:40],
                                 allowed=", ".join(f"{o:g}" for o in TOL_OPTIONS)))  # fmt: skip

@@ -13,11 +13,27 @@ asyncio process, so the clients cost little next to the server):
    - Lecture: a real widget change, the section switch (``lec_section``), sent as the browser
      sends it (its widget id, found in the deltas, and the new option's label).
 
+Adversary mode (``--adversaries K``, with ``--start``): two runs back to back, each on a server
+of its own started fresh, with the same students (same seed: the same pages, links and think
+times): the first with the students alone, the second with K more sessions, adversaries on the
+Playground that loop the costliest link the app runs in full (``adversary_steps``: the
+costliest typed formula we know, 49 nested sin, six optimizers with the costliest updates, the
+most updates the per-change bound of lab/budget.py lets through) with a new view box every time,
+so nothing is ever cached, each sent as soon as the previous one finished, from the end of the
+ramp on.  Both runs go through the same life (a server's caches and heap fill up over a run:
+the second half of one run measured 1.6 times the first half's p95), so the students' redraw
+is compared like for like.  The report gives the students' redraw without and with the
+adversaries, the adversaries' own, and the ratio of the students' p95 with to without
+(``adversary`` in the JSON)::
+
+    .venv/bin/python -m loadtest.load --start --sessions 30 --adversaries 1 --duration 150
+
 "Redraw" is the time from sending the BackMsg to receiving the delta that carries the run's
-first plotly chart (the race chart); ``finished`` is to ``script_finished``. An ``exception``
-element, a run that does not finish within ``--timeout``, or a dropped websocket that cannot be
-reopened count as errors; a dropped websocket that reopens (its page and query sent again, as
-the browser does) counts as a reconnect. The server's resident memory (VmRSS of the process and
+first chart (the race chart: a plotly chart, or the app's chart component, lab/chart.py);
+``finished`` is to ``script_finished``. An ``exception`` element, a run that does not finish
+within ``--timeout``, or a dropped websocket that cannot be reopened count as errors; a
+dropped websocket that reopens (its page and query sent again, as the browser does) counts as a
+reconnect. The server's resident memory (VmRSS of the process and
 its children, from /proc) is sampled at the start, every ``--sample`` seconds, at the end, and
 ``--after`` seconds after every session closed (then one fresh session is opened and closed,
 which lets Streamlit's store of disconnected sessions drop its expired entries).
@@ -80,6 +96,9 @@ def _choices() -> tuple[list[str], list[str], list[float], list[int]]:
 
 
 SURFACE_KEYS, PRESET_KEYS, LRS, STEPS = _choices()
+#: the adversary's formula: the costliest we know that the parser accepts (eval_cost ≈ 27)
+ADVERSARY_FORMULA = "sin(" * 49 + "x" + ")" * 49
+ADVERSARY_OPTS = ("nadam", "radam", "adabelief", "amsgrad", "yogi", "adamw")  # the costliest
 
 
 def playground_query(rng: random.Random, max_steps: int) -> str:
@@ -88,6 +107,27 @@ def playground_query(rng: random.Random, max_steps: int) -> str:
     for name in rng.sample(PRESET_KEYS, rng.randint(1, 3)):
         q.append(("opt", f"{name},lr:{rng.choice(LRS):g}"))
     q.append(("steps", str(rng.choice([s for s in STEPS if s <= max_steps]))))
+    return urlencode(q, safe=",:")
+
+
+def adversary_steps() -> int:
+    """The most updates of the adversary's link that the per-change bound runs in full."""
+    from lab.budget import race_plan
+    from lab.urlstate import parse
+
+    settings, warnings = parse({"surface": ["custom"], "f": [ADVERSARY_FORMULA],
+                                "opt": [f"{o},lr:0.0001" for o in ADVERSARY_OPTS],
+                                "steps": ["100000"]})  # fmt: skip
+    assert not warnings, warnings
+    return race_plan(settings).steps
+
+
+def adversary_query(rng: random.Random, steps: int) -> str:
+    """The adversary's link, with a view box never seen before (so nothing is cached)."""
+    x0, x1 = -3.0 - rng.random(), 3.0 + rng.random()
+    q = [("surface", "custom"), ("f", ADVERSARY_FORMULA),
+         ("view", f"{x0:.9f},{x1:.9f},-3,3"), ("steps", str(steps))]  # fmt: skip
+    q += [("opt", f"{o},lr:0.0001") for o in ADVERSARY_OPTS]
     return urlencode(q, safe=",:")
 
 
@@ -106,6 +146,7 @@ class Stats:
     connected: int = 0  # sessions whose websocket is open now
     max_connected: int = 0
     per_session_updates: dict[int, int] = field(default_factory=dict)
+    events: list[tuple[float, float, str]] = field(default_factory=list)  # (sent, redraw, role)
 
 
 class Dropped(Exception):
@@ -113,11 +154,14 @@ class Dropped(Exception):
 
 
 class Session:
-    def __init__(self, idx: int, page: str, args: argparse.Namespace, stats: Stats) -> None:
-        self.idx, self.page, self.args, self.stats = idx, page, args, stats
+    def __init__(self, idx: int, page: str, args: argparse.Namespace, stats: Stats,
+                 role: str = "student") -> None:  # fmt: skip
+        self.idx, self.page, self.args, self.stats, self.role = idx, page, args, stats, role
         self.rng = random.Random(args.seed * 1000 + idx)
         self.query = (playground_query(self.rng, args.max_steps) if page == "playground"
                       else f"section={self.rng.choice(LECTURE_SECTIONS)}")  # fmt: skip
+        if role == "adversary":
+            self.query = adversary_query(self.rng, args.adversary_steps)
         self.ws: ClientConnection | None = None
         self.session_id = ""
         self.hashes: dict[str, str] = {}  # message hash -> element type (ForwardMsg cache)
@@ -193,7 +237,7 @@ class Session:
             self.finished_status = ForwardMsg.ScriptFinishedStatus.Name(fm.script_finished)
         elif kind in {"delta", "ref_hash"}:
             el_type = self._element(fm, kind)
-            if el_type == "plotly_chart" and self.run_chart is None:
+            if el_type in ("plotly_chart", "bidi_component") and self.run_chart is None:
                 self.run_chart = time.monotonic()
             elif el_type == "exception":
                 ex = fm.delta.new_element.exception
@@ -206,6 +250,8 @@ class Session:
             return None
         el = fm.delta.new_element
         el_type = el.WhichOneof("type")
+        if el_type == "bidi_component" and el.bidi_component.component_name.endswith(".chart"):
+            el_type = "plotly_chart"  # lab/chart.py: the app's own chart component
         if fm.metadata.cacheable and fm.hash:
             self.hashes.pop(fm.hash, None)
             self.hashes[fm.hash] = el_type or ""
@@ -250,6 +296,9 @@ class Session:
         return chart - t0, done - t0
 
     def _change(self) -> bytes:
+        if self.role == "adversary":
+            self.query = adversary_query(self.rng, self.args.adversary_steps)
+            return self._rerun_msg()
         if self.page == "playground":
             self.query = playground_query(self.rng, self.args.max_steps)
             return self._rerun_msg()
@@ -288,7 +337,8 @@ class Session:
             await self._open(reconnect_until)
             while time.monotonic() < stop_at:
                 try:
-                    await self._idle(self.rng.uniform(*self.args.interval), stop_at)
+                    think = self.rng.uniform(*self.args.interval)
+                    await self._idle(0.0 if self.role == "adversary" else think, stop_at)
                     if time.monotonic() >= stop_at:
                         break
                     got = await self._run_once(self._change())
@@ -304,6 +354,7 @@ class Session:
                     self.stats.finished.append(got[1])
                     self.stats.updates += 1
                     self.stats.per_session_updates[self.idx] += 1
+                    self.stats.events.append((time.monotonic() - got[1], got[0], self.role))
         except Dropped as e:
             self.stats.errors.append(f"dropped: {e}")
         finally:
@@ -479,15 +530,20 @@ def summary(values: list[float]) -> dict[str, Any]:
             "max": round(max(values), 3) if values else None}  # fmt: skip
 
 
-async def main_async(args: argparse.Namespace, monitor: Monitor) -> dict[str, Any]:
+async def main_async(args: argparse.Namespace, monitor: Monitor, adversaries: int = 0
+                     ) -> dict[str, Any]:  # fmt: skip
     stats = Stats()
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
     now = time.monotonic()
+    n_students = args.sessions - args.adversaries  # the same students with or without them
     stop_at = now + args.ramp + args.duration
-    sessions = [Session(i, pages[i % len(pages)], args, stats) for i in range(args.sessions)]
+    sessions = [Session(i, pages[i % len(pages)], args, stats) for i in range(n_students)]
+    starts = [now + args.ramp * i / max(n_students, 1) for i in range(n_students)]
+    for k in range(adversaries):  # they open their page when the students' ramp is over
+        sessions.append(Session(n_students + k, "playground", args, stats, role="adversary"))
+        starts.append(now + args.ramp)
     monitor.sample("start", stats)
-    tasks = [asyncio.create_task(s.live(now + args.ramp * i / max(args.sessions, 1), stop_at))
-             for i, s in enumerate(sessions)]  # fmt: skip
+    tasks = [asyncio.create_task(s.live(t, stop_at)) for s, t in zip(sessions, starts, strict=True)]
 
     async def sampler() -> None:
         while True:
@@ -514,7 +570,21 @@ async def main_async(args: argparse.Namespace, monitor: Monitor) -> dict[str, An
         await probe.live(time.monotonic(), time.monotonic() + 2)
         await asyncio.sleep(2)
         after.append(monitor.sample("probed", stats))
-    return {"stats": stats, "held_min": held, "held_at_end": held_at_end}
+    return {"stats": stats, "held_min": held, "held_at_end": held_at_end,
+            "start": now + args.ramp, "sessions": len(sessions)}  # fmt: skip
+
+
+def adversary_report(without: Stats, with_: Stats) -> dict[str, Any]:
+    """The students' redraw in the run without and in the run with the adversaries, the
+    adversaries' own, and the ratio of the students' p95 with to without."""
+    a = summary([r for _, r, role in without.events if role == "student"])
+    b = summary([r for _, r, role in with_.events if role == "student"])
+    return {
+        "students_without": a,
+        "students_with": b,
+        "adversaries": summary([r for _, r, role in with_.events if role == "adversary"]),
+        "p95_ratio": round(b["p95"] / a["p95"], 2) if a["p95"] and b["p95"] else None,
+    }
 
 
 def report(args: argparse.Namespace, res: dict[str, Any], monitor: Monitor) -> dict[str, Any]:
@@ -525,7 +595,7 @@ def report(args: argparse.Namespace, res: dict[str, Any], monitor: Monitor) -> d
     minute = [s for s in running if s["t"] >= 60 + args.ramp]
     out = {
         "args": vars(args),
-        "sessions": args.sessions,
+        "sessions": res["sessions"],
         "sessions_held_min": res["held_min"],
         "sessions_connected_at_end": res["held_at_end"],
         "max_connected": st.max_connected,
@@ -549,8 +619,10 @@ def report(args: argparse.Namespace, res: dict[str, Any], monitor: Monitor) -> d
         },
         "samples": samples,
     }
+    t0 = res["start"]  # every change: (sent, s after the ramp; redraw, s; role)
+    out["events"] = [(round(t - t0, 3), round(r, 3), role) for t, r, role in st.events]
     r = out["redraw_s"]
-    print(f"\n== {args.sessions} sessions x {args.duration} s on {args.pages} via {args.url}")
+    print(f"\n== {res['sessions']} sessions x {args.duration} s on {args.pages} via {args.url}")
     print(f"sessions held (min while running / at end): {out['sessions_held_min']} / "
           f"{out['sessions_connected_at_end']}   updates: {st.updates} "
           f"(min per session {out['updates_per_session_min']})")  # fmt: skip
@@ -565,6 +637,16 @@ def report(args: argparse.Namespace, res: dict[str, Any], monitor: Monitor) -> d
         print("  ", e)
     print(f"RSS MB: {out['rss_mb']}")
     return out
+
+
+def print_adversary(args: argparse.Namespace, a: dict[str, Any]) -> None:
+    print(f"\n== adversary mode: {args.adversaries} session(s) looping 6 × "
+          f"{args.adversary_steps:,} updates of a 49-fold sin with a new view box")
+    for name in ("students_without", "students_with", "adversaries"):
+        v = a[name]
+        print(f"  {name:<17} n {v['n']:5d}  p50 {v['p50']} s  p95 {v['p95']} s  "
+              f"max {v['max']} s")  # fmt: skip
+    print(f"  students' p95 with / without: {a['p95_ratio']}   errors: {a['errors']}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -587,28 +669,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pid", type=int, action="append", default=[])
     p.add_argument("--pid-file", action="append", default=[])
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--adversaries", type=int, default=0,
+                   help="sessions (among --sessions) that loop the costliest allowed link, in "
+                        "a second run after one without them (needs --start)")  # fmt: skip
     p.add_argument("--json", help="where to write the report (default artifacts/loadtest-*.json)")
     return p.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    (ROOT / "artifacts").mkdir(exist_ok=True)
+def run(args: argparse.Namespace, stamp: str, adversaries: int = 0
+        ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """One run (starting the server when ``--start``): its results and its report."""
     proc = None
+    pids = list(args.pid)
+    url = args.url
     if args.start:
-        proc, args.url = start_app(ROOT / "artifacts" / f"loadtest-{stamp}-server.log")
-        args.pid.append(proc.pid)
-        print(f"started {args.url} (pid {proc.pid})", flush=True)
-    args.url = args.url.rstrip("/")
-    if not args.pid and not args.pid_file:
+        proc, url = start_app(ROOT / "artifacts" / f"loadtest-{stamp}-server.log")
+        pids.append(proc.pid)
+        print(f"started {url} (pid {proc.pid})", flush=True)
+    args.url = url.rstrip("/")
+    if not pids and not args.pid_file:
         port = urlsplit(args.url).port or 80
         pid = listening_pid(port)
         if pid is not None:
-            args.pid.append(pid)
-    monitor = Monitor(args.pid, args.pid_file)
+            pids.append(pid)
+    monitor = Monitor(pids, args.pid_file)
     try:
-        res = asyncio.run(main_async(args, monitor))
+        res = asyncio.run(main_async(args, monitor, adversaries))
         out = report(args, res, monitor)
     finally:
         if proc is not None:
@@ -617,6 +703,32 @@ def main(argv: list[str] | None = None) -> int:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    return res, out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not 0 <= args.adversaries < args.sessions:
+        raise SystemExit("--adversaries must be at least 0 and fewer than --sessions")
+    if args.adversaries and not args.start:
+        raise SystemExit("adversary mode starts a fresh server for each of its two runs: --start")
+    args.adversary_steps = adversary_steps() if args.adversaries else 0
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    if args.adversaries:
+        print(f"== run 1 of 2: {args.sessions - args.adversaries} students alone", flush=True)
+        res0, out0 = run(args, stamp + "-without")
+        print(f"\n== run 2 of 2: the same students and {args.adversaries} adversar"
+              f"{'y' if args.adversaries == 1 else 'ies'}", flush=True)  # fmt: skip
+        res, out = run(args, stamp + "-with", args.adversaries)
+        out["adversary"] = adversary_report(res0["stats"], res["stats"])
+        out["adversary"]["errors"] = out0["errors"] + out["errors"]
+        out["without_run"] = {k: out0[k] for k in ("redraw_s", "errors", "error_samples",
+                                                   "updates", "rss_mb", "samples", "events")}
+        out["errors"] += out0["errors"]
+        print_adversary(args, out["adversary"])
+    else:
+        _, out = run(args, stamp)
     path = Path(args.json) if args.json else ROOT / "artifacts" / f"loadtest-{stamp}.json"
     path.write_text(json.dumps(out, indent=1, default=str))
     print(f"report: {path}")

@@ -4,7 +4,9 @@ A 100,000-update run cannot be sent to a browser point by point, and plain strid
 200th point) drops a burst that lasts 30 updates.  ``keep_shape`` cuts the series into buckets
 and keeps, in every bucket, its first and last point, the smallest and largest value of every
 channel (x and y of a path, or a curve's value: the M4 rule of line-chart decimation), and the
-point farthest from the bucket's chord — so every excursion survives, whatever its length.
+point farthest from the bucket's chord (for a path the segment between the bucket's ends in the
+plane, for a curve the straight line over its updates) — so every excursion survives, whatever
+its length, even a small one inside a larger trend.
 """
 
 from __future__ import annotations
@@ -40,9 +42,12 @@ def keep_shape(values: ArrayLike, max_points: int = 2000) -> NDArray[np.int64]:
     first, last = w[:, :1, :], w[:, -1:, :]
     chord = last - first
     rel = w - first
-    length2 = np.sum(chord * chord, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        proj = np.where(length2 > 0, np.sum(rel * chord, axis=-1) / length2, 0.0)
+    if c == 1:  # a curve: its chord is the straight line over the updates (value vs. t)
+        proj = np.broadcast_to(np.arange(width) / max(width - 1, 1), rel.shape[:2])
+    else:  # a path: the nearest point of the chord in the plane
+        length2 = np.sum(chord * chord, axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            proj = np.where(length2 > 0, np.sum(rel * chord, axis=-1) / length2, 0.0)
     dist = np.sum((rel - proj[..., None] * chord) ** 2, axis=-1)
     keep.append(base[:, 0] + np.argmax(dist, axis=1))
     idx = np.unique(np.concatenate(keep))

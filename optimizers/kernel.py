@@ -16,28 +16,196 @@ import math
 
 import numba
 import numpy as np
+from numba import types
+from numba.extending import intrinsic
 
-# m part codes (order of parts.M_PARTS)
-M_GRADIENT, M_MOMENTUM, M_NESTEROV, M_ADAM, M_NADAM = range(5)
-# σ part codes (order of parts.SIGMA_PARTS)
-S_NONE, S_RMS, S_ADAGRAD, S_RMSPROP_LECTURE, S_RMSPROP, S_ADAM, S_RADAM = range(7)
-# columns of the per-run hyperparameter table
-H_MOMENTUM, H_DAMPENING, H_BETA1, H_BETA2, H_ALPHA, H_EPS, H_WD, H_DECOUPLED, H_PSI = range(9)
-N_HYPER = 9
+from .parts import COLUMN, M_CODE, S_CODE
+
+# m part codes (parts.M_CODE: the order of parts.M_PARTS)
+M_GRADIENT = M_CODE["gradient"]
+M_MOMENTUM = M_CODE["momentum"]
+M_NESTEROV = M_CODE["nesterov"]
+M_ADAM = M_CODE["adam"]
+M_NADAM = M_CODE["nadam"]
+M_SCALED_MOMENTUM = M_CODE["scaled_momentum"]
+M_SIGN = M_CODE["sign"]
+M_LION = M_CODE["lion"]
+M_LAPROP = M_CODE["laprop"]
+M_ADOPT = M_CODE["adopt"]
+M_PRODIGY = M_CODE["prodigy"]
+M_SF_SGD = M_CODE["schedule_free_sgd"]
+M_SF_ADAMW = M_CODE["schedule_free_adamw"]
+# σ part codes (parts.S_CODE)
+S_NONE = S_CODE["none"]
+S_RMS = S_CODE["rms"]
+S_ADAGRAD = S_CODE["adagrad"]
+S_RMSPROP_LECTURE = S_CODE["rmsprop_lecture"]
+S_RMSPROP = S_CODE["rmsprop"]
+S_ADAM = S_CODE["adam"]
+S_RADAM = S_CODE["radam"]
+S_ADADELTA = S_CODE["adadelta"]
+S_ADAMAX = S_CODE["adamax"]
+S_AMSGRAD = S_CODE["amsgrad"]
+S_RMSPROP_CENTERED = S_CODE["rmsprop_centered"]
+S_RPROP = S_CODE["rprop"]
+S_ASGD = S_CODE["asgd"]
+S_ADAFACTOR = S_CODE["adafactor"]
+S_ADABELIEF = S_CODE["adabelief"]
+S_YOGI = S_CODE["yogi"]
+# columns of the per-run hyperparameter table (parts.COLUMNS)
+H_MOMENTUM = COLUMN["momentum"]
+H_DAMPENING = COLUMN["dampening"]
+H_BETA1 = COLUMN["beta1"]
+H_BETA2 = COLUMN["beta2"]
+H_ALPHA = COLUMN["alpha"]
+H_EPS = COLUMN["eps"]
+H_WD = COLUMN["weight_decay"]
+H_DECOUPLED = COLUMN["decoupled"]
+H_PSI = COLUMN["momentum_decay"]
+H_RHO = COLUMN["rho"]
+H_ACC0 = COLUMN["initial_accumulator_value"]
+H_ETAMINUS = COLUMN["etaminus"]
+H_ETAPLUS = COLUMN["etaplus"]
+H_SMIN = COLUMN["step_size_min"]
+H_SMAX = COLUMN["step_size_max"]
+H_LAMBD = COLUMN["lambd"]
+H_B2DECAY = COLUMN["beta2_decay"]
+H_D = COLUMN["d"]
+H_D0 = COLUMN["d0"]
+H_DCOEF = COLUMN["d_coef"]
+N_HYPER = len(COLUMN)
+# columns of the per-run reduce-on-plateau table (schedules.PLATEAU_COLUMNS)
+P_ON, P_FACTOR, P_PATIENCE, P_THRESHOLD, P_COOLDOWN, P_MIN_LR = range(6)
+N_PLATEAU = 6
+#: torch.optim.lr_scheduler.ReduceLROnPlateau's eps: a cut smaller than this is not made
+PLATEAU_EPS = 1e-8
+# how update t moves θ: the lecture's θ − (η/σ)·m, or torch's own arithmetic for the parts
+# that follow it op for op (addcdiv: θ + (−η/c·n)/σ; add: θ − η·(q·n) rounded once, q = 1/σ)
+F_SCALE, F_ADDCDIV, F_ADD = 0, 1, 2
+# … or θ − k·n rounded once with k set by the part (LaProp: p.add_(b, alpha=−1/c))
+F_FMA = 3
+# … or θ set by the part itself (Schedule-Free: y from its average x and its steps z)
+F_SET = 4
+# when the decoupled weight decay θ ← θ(1 − η^t λ) happens: before the step (torch.optim),
+# after it (LaProp), as Prodigy's θ + (−λ·η^t)·θ rounded once, or not at all (a skipped step)
+W_BEFORE, W_AFTER, W_PRODIGY, W_NONE = 0, 1, 2, 3
 # why a run stopped
 STOP_NONE, STOP_NONFINITE, STOP_BOUND = 0, 1, 2
 
 #: σ is never smaller than this, so that η/σ stays finite where a lecture form (no ε) meets a
 #: gradient that has been exactly 0 at every step (then m is 0 too and the step is 0).
 SIGMA_FLOOR = 1e-300
+#: Adafactor's ε₁ in float64 (torch: finfo(dtype).eps when eps[0] is None), and √2 = √numel
+ADAFACTOR_EPS1 = 2.220446049250313e-16
+SQRT2 = 2.0**0.5
+
+
+@intrinsic
+def fma(typingctx, a, b, c):  # noqa: ANN001, ANN201 - numba's intrinsic protocol
+    """a·b + c rounded once (llvm.fma), as torch's CPU kernels compute ``add(…, alpha=)``,
+    ``addcmul`` and ``lerp`` (measured: tools/make_golden.py's note)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202
+        return builder.fma(*args)
+
+    return sig, codegen
 
 
 @numba.njit(cache=True, inline="always")
 def _lerp(a: float, b: float, w: float) -> float:
-    """torch.lerp's formula: a + w·(b − a) for w < 0.5, else b − (b − a)·(1 − w)."""
+    """torch.lerp: a + w·(b − a) for w < 0.5, else b − (b − a)·(1 − w), each rounded once."""
     if w < 0.5:
-        return a + w * (b - a)
-    return b - (b - a) * (1.0 - w)
+        return fma(w, b - a, a)
+    return fma(-(b - a), 1.0 - w, b)
+
+
+# -- σ parts with state, one coordinate each: (σ, new state…), in torch's order of operations --
+@numba.njit(cache=True, inline="always")
+def _adadelta(
+    g: float, v: float, u: float, rho: float, eps: float
+) -> tuple[float, float, float, float]:
+    """torch Adadelta: v ← ρv + (1−ρ)g²; δ = √(u+ε)/√(v+ε)·g; u ← ρu + (1−ρ)δ².  Returns
+    σ = √(v+ε)/√(u+ε) (u before its update: the RMS of past steps is a per-parameter η), its
+    inverse as torch computes it (the step is η·(that·g)), v and u."""
+    v = fma((1.0 - rho) * g, g, v * rho)
+    std = math.sqrt(v + eps)
+    dl = math.sqrt(u + eps)
+    q = dl / std if std > 0.0 else 0.0  # with ε = 0: no step where torch would divide 0 by 0
+    delta = q * g
+    u = fma((1.0 - rho) * delta, delta, u * rho)
+    return (std / dl if dl > 0.0 else 1.0 / SIGMA_FLOOR), q, v, u
+
+
+@numba.njit(cache=True, inline="always")
+def _centered(g: float, v: float, gbar: float, alpha: float, eps: float) -> tuple[float, ...]:
+    """torch RMSprop(centered=True): σ = √(v − ḡ²) + ε."""
+    v = fma((1.0 - alpha) * g, g, v * alpha)
+    gbar = _lerp(gbar, g, 1.0 - alpha)
+    return math.sqrt(fma(-gbar, gbar, v)) + eps, v, gbar
+
+
+@numba.njit(cache=True, inline="always")
+def _rprop(
+    g: float, s: float, prev: float, up: float, down: float, lo: float, hi: float
+) -> tuple[float, float]:
+    """torch Rprop's step size: ×η₊ when g keeps its sign, ×η₋ when it flips (and that g is
+    forgotten), clipped to [lo, hi]; returns (step size, the g remembered)."""
+    p = g * prev
+    if p > 0.0:
+        s = s * up
+    elif p < 0.0:
+        s = s * down
+    s = min(max(s, lo), hi)
+    return s, (0.0 if p < 0.0 else g)
+
+
+@numba.njit(cache=True, inline="always")
+def _sign(v: float) -> float:
+    """torch.sign: −1, 0 or 1."""
+    return 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
+
+
+@numba.njit(cache=True, inline="always")
+def _adabelief(
+    g: float, v: float, mbar: float, b1: float, b2: float, eps: float, sq: float
+) -> tuple[float, float, float]:
+    """pytorch-optimizer AdaBelief: m̄ ← lerp(m̄, g, 1−β₁); s ← β₂s + (1−β₂)(g − m̄)² + ε;
+    σ = √s/√(1−β₂ᵗ) + ε.  Returns (σ, s, m̄)."""
+    mbar = _lerp(mbar, g, 1.0 - b1)
+    res = g - mbar
+    v = fma((1.0 - b2) * res, res, v * b2) + eps
+    return math.sqrt(v) / sq + eps, v, mbar
+
+
+@numba.njit(cache=True, inline="always")
+def _yogi(g: float, v: float, b2: float, eps: float, sq: float) -> tuple[float, float]:
+    """pytorch-optimizer Yogi: v ← v − (1−β₂)·sign(v − g²)·g²; σ = √v/√(1−β₂ᵗ) + ε."""
+    g2 = g * g
+    v = fma(-(1.0 - b2) * _sign(v - g2), g2, v)
+    return math.sqrt(v) / sq + eps, v
+
+
+@numba.njit(cache=True, inline="always")
+def _laprop(
+    g: float, b: float, v: float, b1: float, b2: float, eps: float, sq: float, c_g: float
+) -> tuple[float, float]:
+    """pytorch-optimizer LaProp: v ← β₂v + (1−β₂)g²; σ̃ = (√(v + 1e-15) + ε)/√(1−β₂ᵗ);
+    b ← β₁b + ((1−β₁)η·g)/σ̃ (addcdiv).  Returns (b, v)."""
+    v = fma((1.0 - b2) * g, g, v * b2)
+    den = (math.sqrt(v + 1e-15) + eps) / sq
+    return b * b1 + (c_g * g) / den, v
+
+
+@numba.njit(cache=True, inline="always")
+def _adopt(
+    g: float, b: float, v: float, b1: float, b2: float, eps: float, clip: float
+) -> tuple[float, float]:
+    """pytorch-optimizer ADOPT from update 1 on: n = clip(g / max(√v, ε), ±clip) with the v
+    of the previous update; b ← lerp(b, n, 1−β₁); then v ← β₂v + (1−β₂)g².  Returns (b, v)."""
+    n = min(max(g / max(math.sqrt(v), eps, SIGMA_FLOOR), -clip), clip)
+    b = _lerp(b, n, 1.0 - b1)
+    return b, fma((1.0 - b2) * g, g, v * b2)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -50,6 +218,7 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
     mkind: np.ndarray,
     skind: np.ndarray,
     hp: np.ndarray,
+    plateau: np.ndarray,
     bound: float,
     target: float,
     rec_theta: np.ndarray,
@@ -66,7 +235,11 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
     """Run R optimizers for T updates.  Position t (0..T) is θ^t with its loss and gradient;
     update t (0..T−1) uses g^t, σ^t, m^t and η^t to make θ^{t+1}.  A run stops at the first
     position that is non-finite or outside ±bound (or an update whose σ or m is non-finite):
-    ``out_length[r]`` valid positions, records after that repeat the last valid one."""
+    ``out_length[r]`` valid positions, records after that repeat the last valid one.
+
+    ``eta`` (R, T) holds the schedule's η^t on entry; where a run's η^t is decided in the loop
+    (reduce-on-plateau, Adafactor's relative step, Rprop's first-step-only η) the η^t it used
+    is written back, so ``eta`` on return is what every update used."""
     R = theta0.shape[0]
     T = eta.shape[1]
     want_theta = rec_theta.shape[0] > 0
@@ -78,6 +251,8 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
         mk = mkind[r]
         sk = skind[r]
         mu = hp[r, H_MOMENTUM]
+        x0 = theta0[r, 0]  # Prodigy's θ⁰
+        y0 = theta0[r, 1]
         damp = hp[r, H_DAMPENING]
         b1 = hp[r, H_BETA1]
         b2 = hp[r, H_BETA2]
@@ -88,11 +263,32 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
         psi = hp[r, H_PSI]
         x = theta0[r, 0]
         y = theta0[r, 1]
-        bx = 0.0  # momentum buffer, or Adam's first moment
+        bx = 0.0  # momentum buffer, Adam's first moment, or Rprop's remembered gradient
         by = 0.0
-        vx = 0.0  # sum of squares, second moment, or σ² (lecture RMSProp)
+        vx = 0.0  # sum of squares, second moment, σ² (lecture RMSProp), or Rprop's step size
         vy = 0.0
+        if sk == S_ADAGRAD or sk == S_YOGI:  # noqa: PLR1714, SIM109 - numba
+            vx = hp[r, H_ACC0]
+            vy = vx
+            if sk == S_YOGI and mk == M_ADAM:  # Yogi's first moment starts at s₀ too
+                bx = vx
+                by = vx
+        ux = 0.0  # a σ part's second state: Adadelta's step average, AMSGrad's maximum,
+        uy = 0.0  # the centered RMSprop's mean gradient, Rprop's remembered gradient
         mu_prod = 1.0  # NAdam's running product of μ_t
+        lr_avg = 0.0  # LaProp's β₁-average of η
+        pd = hp[r, H_D0]  # Prodigy's d, its largest estimate, and the numerator of d̂
+        pd_max = pd
+        pd_num = 0.0
+        sf_sum = 0.0  # Schedule-Free: the sum of its averaging weights, and the largest η so far
+        sf_max = -1.0
+        e0 = eta[r, 0] if T > 0 else 0.0  # Rprop: η sets the first step size only
+        # reduce-on-plateau (torch.optim.lr_scheduler.ReduceLROnPlateau, mode "min", "rel")
+        plat = plateau[r, P_ON] != 0.0
+        plr = e0
+        best = math.inf
+        bad = 0
+        cool = 0
         length = T + 1
         stop = STOP_NONE
         hit = -1
@@ -130,45 +326,22 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
                 break
             # -- update t -----------------------------------------------------------------
             s = t + 1.0  # torch's step count
+            lr = plr if plat else eta[r, t]  # the optimizer's learning rate now
+            e = lr  # η^t of the formula
             ex = gx
             ey = gy
-            if wd != 0.0 and not decoupled:  # L2 penalty, added to the gradient
-                ex = ex + wd * x
-                ey = ey + wd * y
-            # m: the direction
-            if mk == M_GRADIENT:
-                mx = ex
-                my = ey
-            elif mk == M_MOMENTUM or mk == M_NESTEROV:  # noqa: PLR1714, SIM109 - numba
-                if t == 0:
-                    bx = ex
-                    by = ey
-                else:
-                    bx = bx * mu + (1.0 - damp) * ex
-                    by = by * mu + (1.0 - damp) * ey
-                if mk == M_NESTEROV:
-                    mx = ex + mu * bx
-                    my = ey + mu * by
-                else:
-                    mx = bx
-                    my = by
-            elif mk == M_ADAM:
-                bx = _lerp(bx, ex, 1.0 - b1)
-                by = _lerp(by, ey, 1.0 - b1)
-                bc1 = 1.0 - b1**s
-                mx = bx / bc1
-                my = by / bc1
-            else:  # M_NADAM
-                mu_t = b1 * (1.0 - 0.5 * 0.96 ** (s * psi))
-                mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((s + 1.0) * psi))
-                mu_prod = mu_prod * mu_t
-                bx = _lerp(bx, ex, 1.0 - b1)
-                by = _lerp(by, ey, 1.0 - b1)
-                c_g = (1.0 - mu_t) / (1.0 - mu_prod)
-                c_m = mu_next / (1.0 - mu_prod * mu_next)
-                mx = c_g * ex + c_m * bx
-                my = c_g * ey + c_m * by
-            # σ: the magnitude
+            if wd != 0.0 and not decoupled:  # L2 penalty: torch's grad.add(param, alpha=λ)
+                ex = fma(wd, x, ex)
+                ey = fma(wd, y, ey)
+            # σ: the magnitude (first: an m part may read it).  A part that sets the step
+            # η^t/σ_i^t itself (``direct``) also sets σ_i^t = η^t / step for the records.
+            direct = False
+            form = F_SCALE
+            wmode = W_BEFORE
+            kx = 0.0
+            ky = 0.0
+            qx = 1.0  # 1/σ as torch computes it, for the F_ADD form
+            qy = 1.0
             if sk == S_NONE:
                 sx = 1.0
                 sy = 1.0
@@ -196,34 +369,265 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
                 vy = vy * alpha + (1.0 - alpha) * (ey * ey)
                 sx = math.sqrt(vx) + eps
                 sy = math.sqrt(vy) + eps
-            else:  # S_ADAM, S_RADAM
+            elif sk == S_ADAM:
+                vx = vx * b2 + (1.0 - b2) * (ex * ex)
+                vy = vy * b2 + (1.0 - b2) * (ey * ey)
+                sq = math.sqrt(1.0 - b2**s)
+                sx = math.sqrt(vx) / sq + eps
+                sy = math.sqrt(vy) / sq + eps
+            elif sk == S_RADAM:
                 vx = vx * b2 + (1.0 - b2) * (ex * ex)
                 vy = vy * b2 + (1.0 - b2) * (ey * ey)
                 bc2 = 1.0 - b2**s
-                if sk == S_ADAM:
-                    sq = math.sqrt(bc2)
-                    sx = math.sqrt(vx) / sq + eps
-                    sy = math.sqrt(vy) / sq + eps
+                rho_inf = 2.0 / (1.0 - b2) - 1.0
+                rho_t = rho_inf - 2.0 * s * (b2**s) / bc2
+                if rho_t > 5.0:
+                    rect = math.sqrt(
+                        (rho_t - 4.0)
+                        * (rho_t - 2.0)
+                        * rho_inf
+                        / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)
+                    )
+                    k = math.sqrt(bc2) * rect
+                    sx = (math.sqrt(vx) + eps) / k
+                    sy = (math.sqrt(vy) + eps) / k
                 else:
-                    rho_inf = 2.0 / (1.0 - b2) - 1.0
-                    rho_t = rho_inf - 2.0 * s * (b2**s) / bc2
-                    if rho_t > 5.0:
-                        rect = math.sqrt(
-                            (rho_t - 4.0)
-                            * (rho_t - 2.0)
-                            * rho_inf
-                            / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)
-                        )
-                        k = math.sqrt(bc2) * rect
-                        sx = (math.sqrt(vx) + eps) / k
-                        sy = (math.sqrt(vy) + eps) / k
-                    else:
-                        sx = 1.0
-                        sy = 1.0
+                    sx = 1.0
+                    sy = 1.0
+            elif sk == S_ADADELTA:
+                rho = hp[r, H_RHO]
+                sx, qx, vx, ux = _adadelta(ex, vx, ux, rho, eps)
+                sy, qy, vy, uy = _adadelta(ey, vy, uy, rho, eps)
+                form = F_ADD
+            elif sk == S_ADAMAX:
+                vx = max(vx * b2, abs(ex) + eps)
+                vy = max(vy * b2, abs(ey) + eps)
+                sx = vx
+                sy = vy
+                form = F_ADDCDIV
+            elif sk == S_AMSGRAD:
+                vx = fma((1.0 - b2) * ex, ex, vx * b2)
+                vy = fma((1.0 - b2) * ey, ey, vy * b2)
+                ux = max(ux, vx)
+                uy = max(uy, vy)
+                sq = (1.0 - b2**s) ** 0.5
+                sx = math.sqrt(ux) / sq + eps
+                sy = math.sqrt(uy) / sq + eps
+                form = F_ADDCDIV
+            elif sk == S_RMSPROP_CENTERED:
+                sx, vx, ux = _centered(ex, vx, ux, alpha, eps)
+                sy, vy, uy = _centered(ey, vy, uy, alpha, eps)
+                form = F_ADDCDIV
+            elif sk == S_RPROP:
+                e = e0
+                if t == 0:
+                    vx = e0
+                    vy = e0
+                up = hp[r, H_ETAPLUS]
+                down = hp[r, H_ETAMINUS]
+                lo = hp[r, H_SMIN]
+                hi = hp[r, H_SMAX]
+                vx, ux = _rprop(ex, vx, ux, up, down, lo, hi)
+                vy, uy = _rprop(ey, vy, uy, up, down, lo, hi)
+                direct = True
+                kx = vx
+                ky = vy
+                sx = e / max(vx, SIGMA_FLOOR)
+                sy = e / max(vy, SIGMA_FLOOR)
+            elif sk == S_ASGD:  # η^t decays in the runner (parts.SIGMA_PARTS["asgd"])
+                sx = 1.0
+                sy = 1.0
+                shrink = 1.0 - hp[r, H_LAMBD] * e
+                x = x * shrink
+                y = y * shrink
+                form = F_ADD
+            elif sk == S_ADABELIEF:  # pytorch-optimizer AdaBelief (its own copy of Adam's m̄)
+                sq = math.sqrt(1.0 - b2**s)
+                sx, vx, ux = _adabelief(ex, vx, ux, b1, b2, eps, sq)
+                sy, vy, uy = _adabelief(ey, vy, uy, b1, b2, eps, sq)
+                form = F_ADDCDIV
+            elif sk == S_YOGI:  # pytorch-optimizer Yogi
+                sq = math.sqrt(1.0 - b2**s)
+                sx, vx = _yogi(ex, vx, b2, eps, sq)
+                sy, vy = _yogi(ey, vy, b2, eps, sq)
+                form = F_ADDCDIV
+            else:  # S_ADAFACTOR, unfactored on a vector
+                c = s ** hp[r, H_B2DECAY]
+                rho_t = min(lr, 1.0 / s**0.5)
+                scale = max(eps, math.sqrt(fma(y, y, x * x)) / SQRT2) * rho_t
+                vx = _lerp(vx, ex * ex, c)
+                vy = _lerp(vy, ey * ey, c)
+                sx = math.sqrt(max(vx, ADAFACTOR_EPS1 * ADAFACTOR_EPS1))
+                sy = math.sqrt(max(vy, ADAFACTOR_EPS1 * ADAFACTOR_EPS1))
+                qx = 1.0 / sx
+                qy = 1.0 / sy
+                wx = qx * ex
+                wy = qy * ey
+                clip = max(1.0, math.sqrt(fma(wy, wy, wx * wx)) / (SQRT2 * hp[r, H_D]))
+                e = scale / clip
+                form = F_ADD
             sx = max(sx, SIGMA_FLOOR)
             sy = max(sy, SIGMA_FLOOR)
+            # m: the direction; m = n / c, kept apart for torch's addcdiv (Adam: n = m̄, c = 1−β₁ᵗ)
+            cdiv = 1.0
+            if mk == M_GRADIENT:
+                mx = ex
+                my = ey
+            elif mk == M_MOMENTUM or mk == M_NESTEROV:  # noqa: PLR1714, SIM109 - numba
+                if t == 0:
+                    bx = ex
+                    by = ey
+                else:
+                    bx = bx * mu + (1.0 - damp) * ex
+                    by = by * mu + (1.0 - damp) * ey
+                if mk == M_NESTEROV:
+                    mx = ex + mu * bx
+                    my = ey + mu * by
+                else:
+                    mx = bx
+                    my = by
+            elif mk == M_ADAM:
+                bx = _lerp(bx, ex, 1.0 - b1)
+                by = _lerp(by, ey, 1.0 - b1)
+                cdiv = 1.0 - b1**s
+                mx = bx / cdiv
+                my = by / cdiv
+            elif mk == M_NADAM:
+                mu_t = b1 * (1.0 - 0.5 * 0.96 ** (s * psi))
+                mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((s + 1.0) * psi))
+                mu_prod = mu_prod * mu_t
+                bx = _lerp(bx, ex, 1.0 - b1)
+                by = _lerp(by, ey, 1.0 - b1)
+                c_g = (1.0 - mu_t) / (1.0 - mu_prod)
+                c_m = mu_next / (1.0 - mu_prod * mu_next)
+                mx = c_g * ex + c_m * bx
+                my = c_g * ey + c_m * by
+            elif mk == M_SCALED_MOMENTUM:  # torch RMSprop(momentum=μ): b ← μb + g/σ, σ := 1
+                bx = bx * mu + ex / sx
+                by = by * mu + ey / sy
+                mx = bx
+                my = by
+                sx = 1.0
+                sy = 1.0
+                qx = 1.0
+                qy = 1.0
+                direct = False
+                form = F_ADD
+            elif mk == M_LION:  # lion-pytorch: sign(lerp of b and g by β₁), then b by β₂
+                mx = _sign(fma(1.0 - b1, ex, bx * b1))
+                my = _sign(fma(1.0 - b1, ey, by * b1))
+                bx = fma(1.0 - b2, ex, bx * b2)
+                by = fma(1.0 - b2, ey, by * b2)
+            elif mk == M_LAPROP:  # pytorch-optimizer LaProp: b ← β₁b + (1−β₁)η·g/σ̃
+                lr_avg = lr_avg * b1 + (1.0 - b1) * lr
+                kx = 1.0 / (lr_avg / lr if lr != 0.0 else 1.0)
+                ky = kx
+                sq = math.sqrt(1.0 - b2**s)
+                c_g = (1.0 - b1) * lr
+                bx, vx = _laprop(ex, bx, vx, b1, b2, eps, sq, c_g)
+                by, vy = _laprop(ey, by, vy, b1, b2, eps, sq, c_g)
+                # θ − k·b with σ = 1: m = k·b/η^t, so that η^t·m is the step
+                mx = kx * bx / e if e != 0.0 else kx * bx
+                my = ky * by / e if e != 0.0 else ky * by
+                direct = True
+                form = F_FMA
+                wmode = W_AFTER
+            elif mk == M_ADOPT:  # pytorch-optimizer ADOPT: update 0 only sets v = g²
+                if t == 0:
+                    vx = ex * ex
+                    vy = ey * ey
+                else:
+                    clip = s**0.25
+                    bx, vx = _adopt(ex, bx, vx, b1, b2, eps, clip)
+                    by, vy = _adopt(ey, by, vy, b1, b2, eps, clip)
+                mx = 0.0 if t == 0 else bx
+                my = 0.0 if t == 0 else by
+                form = F_ADD
+            elif mk == M_PRODIGY:  # prodigyopt Prodigy (no bias correction, growth rate ∞)
+                d0 = hp[r, H_D0]
+                dlr = pd * lr
+                b3 = math.sqrt(b2)
+                w = (pd / d0) * dlr
+                num = pd_num * b3 + w * (ex * (x0 - x) + ey * (y0 - y))
+                bx = fma(pd * (1.0 - b1), ex, bx * b1)
+                by = fma(pd * (1.0 - b1), ey, by * b1)
+                c_v = pd * pd * (1.0 - b2)
+                vx = fma(c_v * ex, ex, vx * b2)
+                vy = fma(c_v * ey, ey, vy * b2)
+                ux = fma(w, ex, ux * b3)
+                uy = fma(w, ey, uy * b3)
+                den = abs(ux) + abs(uy)
+                e = dlr
+                if den == 0.0:  # the reference returns before moving θ (or d)
+                    mx = 0.0
+                    my = 0.0
+                    wmode = W_NONE
+                else:
+                    pd_num = num
+                    pd_max = max(pd_max, hp[r, H_DCOEF] * num / den)
+                    pd = pd_max  # min(d_max, d·growth_rate) with growth_rate = ∞
+                    sx = max(math.sqrt(vx) + pd * eps, SIGMA_FLOOR)
+                    sy = max(math.sqrt(vy) + pd * eps, SIGMA_FLOOR)
+                    mx = bx
+                    my = by
+                    form = F_ADDCDIV
+                    wmode = W_PRODIGY
+            elif mk == M_SF_SGD or mk == M_SF_ADAMW:  # noqa: PLR1714, SIM109 - schedulefree
+                if t == 0:  # z (kept in b) starts at θ⁰
+                    bx = x
+                    by = y
+                sf_max = max(lr, sf_max)
+                w = sf_max**2.0  # ((k+1)**r)·lr_max**weight_lr_power with r = 0, power 2
+                sf_sum = sf_sum + w
+                ck = w / sf_sum if sf_sum != 0.0 else 0.0  # the reference's ZeroDivisionError
+                if mk == M_SF_SGD:
+                    c_y = lr * (mu * (1.0 - ck) - 1.0)
+                else:
+                    c_y = lr * (b1 * (1.0 - ck) - 1.0)
+                    bc2 = 1.0 - b2**s
+                    vx = fma((1.0 - b2) * ex, ex, vx * b2)
+                    vy = fma((1.0 - b2) * ey, ey, vy * b2)
+                    sx = math.sqrt(vx / bc2) + eps
+                    sy = math.sqrt(vy / bc2) + eps
+                    sx = max(sx, SIGMA_FLOOR)
+                    sy = max(sy, SIGMA_FLOOR)
+                    ex = ex / sx
+                    ey = ey / sy
+                    if wd != 0.0 and decoupled:  # the reference adds λ·y to g/σ
+                        ex = fma(wd, x, ex)
+                        ey = fma(wd, y, ey)
+                    wmode = W_NONE
+                # z moves by the formula: z − η^t·(g/σ); m is recorded as that g/σ times σ
+                mx = ex * sx
+                my = ey * sy
+                nx = fma(c_y, ex, _lerp(x, bx, ck))
+                ny = fma(c_y, ey, _lerp(y, by, ck))
+                bx = fma(-lr, ex, bx)
+                by = fma(-lr, ey, by)
+                form = F_SET
+            else:  # M_SIGN (Rprop): sign(g), or 0 where g flipped sign (and g is forgotten)
+                mx = 0.0 if ex * bx < 0.0 else (1.0 if ex > 0.0 else (-1.0 if ex < 0.0 else 0.0))
+                my = 0.0 if ey * by < 0.0 else (1.0 if ey > 0.0 else (-1.0 if ey < 0.0 else 0.0))
+                bx = 0.0 if ex * bx < 0.0 else ex
+                by = 0.0 if ey * by < 0.0 else ey
+            if not direct:
+                kx = e / sx
+                ky = e / sy
+            if mk == M_ADAM or mk == M_LAPROP:  # noqa: PLR1714, SIM109 - addcdiv divides m̄
+                nx = bx  # (not m̂) by σ; LaProp's step is −k·b
+                ny = by
+            elif form == F_SET:  # n is the new position
+                pass
+            else:
+                nx = mx
+                ny = my
             if not (
-                math.isfinite(mx) and math.isfinite(my) and math.isfinite(sx) and math.isfinite(sy)
+                math.isfinite(mx)
+                and math.isfinite(my)
+                and math.isfinite(sx)
+                and math.isfinite(sy)
+                and math.isfinite(kx)
+                and math.isfinite(ky)
             ):
                 length = t + 1
                 stop = STOP_NONFINITE
@@ -234,12 +638,47 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
             if want_m:
                 rec_m[r, t, 0] = mx
                 rec_m[r, t, 1] = my
-            e = eta[r, t]
-            if wd != 0.0 and decoupled:  # AdamW: param.mul_(1 − lr·λ) before the step
-                x = x * (1.0 - e * wd)
-                y = y * (1.0 - e * wd)
-            x = x - e / sx * mx
-            y = y - e / sy * my
+            eta[r, t] = e
+            if wd != 0.0 and decoupled and wmode == W_BEFORE:  # AdamW: θ(1 − lr·λ) first
+                x = x * (1.0 - lr * wd)
+                y = y * (1.0 - lr * wd)
+            elif wd != 0.0 and decoupled and wmode == W_PRODIGY:
+                x = fma(-(wd * e), x, x)
+                y = fma(-(wd * e), y, y)
+            if form == F_SCALE:
+                x = x - kx * mx
+                y = y - ky * my
+            elif form == F_ADDCDIV:
+                c_n = -(e / cdiv)
+                x = x + (c_n * nx) / sx
+                y = y + (c_n * ny) / sy
+            elif form == F_ADD:
+                x = fma(-e, qx * nx, x)
+                y = fma(-e, qy * ny, y)
+            elif form == F_FMA:
+                x = fma(-kx, nx, x)
+                y = fma(-ky, ny, y)
+            else:  # F_SET
+                x = nx
+                y = ny
+            if wd != 0.0 and decoupled and wmode == W_AFTER:  # LaProp: θ(1 − λ·lr) after
+                x = x * (1.0 - wd * lr)
+                y = y * (1.0 - wd * lr)
+            if plat:  # scheduler.step(loss of θ^t) after optimizer.step(): η of update t+1
+                if loss < best * (1.0 - plateau[r, P_THRESHOLD]):
+                    best = loss
+                    bad = 0
+                else:
+                    bad += 1
+                if cool > 0:
+                    cool -= 1
+                    bad = 0
+                if bad > plateau[r, P_PATIENCE]:
+                    cut = max(plr * plateau[r, P_FACTOR], plateau[r, P_MIN_LR])
+                    if plr - cut > PLATEAU_EPS:
+                        plr = cut
+                    cool = int(plateau[r, P_COOLDOWN])
+                    bad = 0
             loss, gx, gy = f(x, y, sp)
         out_length[r] = length
         out_stop[r] = stop

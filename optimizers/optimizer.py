@@ -30,6 +30,18 @@ class Optimizer:
     eps: float = HYPERS["eps"].default
     weight_decay: float = HYPERS["weight_decay"].default
     momentum_decay: float = HYPERS["momentum_decay"].default
+    rho: float = HYPERS["rho"].default
+    lr_decay: float = HYPERS["lr_decay"].default
+    initial_accumulator_value: float = HYPERS["initial_accumulator_value"].default
+    etaminus: float = HYPERS["etaminus"].default
+    etaplus: float = HYPERS["etaplus"].default
+    step_size_min: float = HYPERS["step_size_min"].default
+    step_size_max: float = HYPERS["step_size_max"].default
+    lambd: float = HYPERS["lambd"].default
+    beta2_decay: float = HYPERS["beta2_decay"].default
+    d: float = HYPERS["d"].default
+    d0: float = HYPERS["d0"].default
+    d_coef: float = HYPERS["d_coef"].default
     #: AdamW's decoupled weight decay θ ← θ(1 − η^t λ) instead of adding λθ to the gradient
     decoupled: bool = False
     #: the preset it came from ("" for a custom build), for labels and colours
@@ -43,6 +55,8 @@ class Optimizer:
             raise OptimizerError(
                 f"{label}sigma must be one of {', '.join(SIGMA_PARTS)}, got {self.sigma!r}"
             )
+        if M_PARTS[self.m].own_sigma:  # LaProp, ADOPT, Prodigy divide by their own σ̃
+            object.__setattr__(self, "sigma", "none")
         object.__setattr__(self, "schedule", Schedule.make(self.schedule))
         for name, h in HYPERS.items():
             object.__setattr__(self, name, h.check(getattr(self, name), label))
@@ -158,6 +172,110 @@ PRESETS: dict[str, Preset] = {
             "RAdam",
             {"m": "adam", "sigma": "radam", "lr": 1e-3},
             "Adam with a rectified σ that acts as a built-in warm-up: torch.optim.RAdam",
+        ),
+        Preset(
+            "adadelta",
+            "Adadelta",
+            {"sigma": "adadelta", "rho": 0.9, "eps": 1e-6, "lr": 1.0},
+            "the ratio of two running RMS, of past steps over gradients: torch.optim.Adadelta",
+        ),
+        Preset(
+            "adamax",
+            "Adamax",
+            {"m": "adam", "sigma": "adamax", "beta2": 0.999, "eps": 1e-8, "lr": 2e-3},
+            "Adam with the largest recent |g| in place of the RMS: torch.optim.Adamax",
+        ),
+        Preset(
+            "amsgrad",
+            "AMSGrad",
+            {"m": "adam", "sigma": "amsgrad", "lr": 1e-3},
+            "Adam whose σ never shrinks: torch.optim.Adam(amsgrad=True)",
+        ),
+        Preset(
+            "rmsprop_centered",
+            "RMSprop (centered)",
+            {"sigma": "rmsprop_centered", "alpha": 0.99, "eps": 1e-8, "lr": 1e-2},
+            "RMSprop dividing by the standard deviation: torch.optim.RMSprop(centered=True)",
+        ),
+        Preset(
+            "rmsprop_momentum",
+            "RMSprop + momentum",
+            {"m": "scaled_momentum", "sigma": "rmsprop", "momentum": 0.9, "lr": 1e-2},
+            "momentum on RMSprop's scaled step: torch.optim.RMSprop(momentum=0.9)",
+        ),
+        Preset(
+            "rprop",
+            "Rprop",
+            {"m": "sign", "sigma": "rprop", "lr": 1e-2},
+            "signs only, one step size per parameter: torch.optim.Rprop",
+        ),
+        Preset(
+            "asgd",
+            "ASGD",
+            {"sigma": "asgd", "lambd": 1e-4, "alpha": 0.75, "lr": 1e-2},
+            "SGD with a decaying η and a shrinking θ: torch.optim.ASGD",
+        ),
+        Preset(
+            "adafactor",
+            "Adafactor",
+            {"sigma": "adafactor", "eps": 1e-3, "decoupled": True, "lr": 1e-2},
+            "a step relative to the size of θ, clipped: torch.optim.Adafactor",
+        ),
+        # -- the modern ones, each checked against its reference package (issue 11) --
+        Preset(
+            "lion",
+            "Lion",
+            {"m": "lion", "beta1": 0.9, "beta2": 0.99, "decoupled": True, "lr": 1e-3},
+            "the sign of a momentum mix, a fixed-size step: lion-pytorch 0.2.5",
+        ),
+        Preset(
+            "adabelief",
+            "AdaBelief",
+            {"m": "adam", "sigma": "adabelief", "eps": 1e-16, "decoupled": True, "lr": 1e-3},
+            "Adam dividing by the spread of g around its mean: pytorch-optimizer 4.1.0 AdaBelief",
+        ),
+        Preset(
+            "yogi",
+            "Yogi",
+            {
+                "m": "adam",
+                "sigma": "yogi",
+                "eps": 1e-3,
+                "initial_accumulator_value": 1e-6,
+                "decoupled": True,
+                "lr": 1e-2,
+            },
+            "Adam whose v moves by ±(1−β₂)g², not towards g²: pytorch-optimizer 4.1.0 Yogi",
+        ),
+        Preset(
+            "laprop",
+            "LaProp",
+            {"m": "laprop", "eps": 1e-15, "decoupled": True, "lr": 4e-4},
+            "momentum of the already divided step: pytorch-optimizer 4.1.0 LaProp",
+        ),
+        Preset(
+            "adopt",
+            "ADOPT",
+            {"m": "adopt", "beta2": 0.9999, "eps": 1e-6, "lr": 1e-3},
+            "divides g by the σ of the previous step, then averages: pytorch-optimizer 4.1.0",
+        ),
+        Preset(
+            "prodigy",
+            "Prodigy",
+            {"m": "prodigy", "eps": 1e-8, "decoupled": True, "lr": 1.0},
+            "Adam that learns its own step size d_t (η = 1): prodigyopt 1.1.2",
+        ),
+        Preset(
+            "schedule_free_sgd",
+            "Schedule-Free SGD",
+            {"m": "schedule_free_sgd", "momentum": 0.9, "lr": 1e-2},
+            "SGD that averages its iterates instead of decaying η: schedulefree 1.4.1",
+        ),
+        Preset(
+            "schedule_free_adamw",
+            "Schedule-Free AdamW",
+            {"m": "schedule_free_adamw", "decoupled": True, "lr": 2.5e-3},
+            "AdamW that averages its iterates instead of decaying η: schedulefree 1.4.1",
         ),
     )
 }

@@ -23,7 +23,7 @@ from surfaces import Surface, get_surface
 
 from . import kernel as K
 from .optimizer import Optimizer, make_optimizer
-from .parts import M_PARTS, SIGMA_PARTS, OptimizerError
+from .parts import COLUMNS, M_CODE, S_CODE, SIGMA_PARTS, OptimizerError
 
 Array = NDArray[np.float64]
 
@@ -36,8 +36,6 @@ MAX_RECORD_BYTES = 256 * 2**20
 
 RECORDABLE = ("theta", "loss", "grad", "eta", "sigma", "m")
 _FLOATS_PER_CELL = {"theta": 2, "loss": 1, "grad": 2, "eta": 1, "sigma": 2, "m": 2}
-_M_CODE = {k: i for i, k in enumerate(M_PARTS)}
-_S_CODE = {k: i for i, k in enumerate(SIGMA_PARTS)}
 STOP_REASONS = {K.STOP_NONE: "", K.STOP_NONFINITE: "overflow", K.STOP_BOUND: "left the surface"}
 
 
@@ -49,7 +47,10 @@ class RunResult:
     Updates t = 0..T−1 (shape (R, T, …)): ``eta`` (η^t), ``sigma`` (σ_i^t), ``m`` (m_i^t),
     ``effective_step`` (η^t/σ_i^t).  Unrecorded arrays are None.  A run that diverged has
     ``length[r]`` < T+1 valid positions; its records after that repeat the last valid one, so
-    every number is finite.
+    every number is finite.  A run with no valid position at all (``started[r]`` False: the loss
+    is not defined at its start, or the start is off the surface) has no loss to report: its
+    ``final_theta`` is the start and its ``final_loss`` (and recorded loss and gradient) a 0.0
+    that only keeps the numbers finite — read ``started``, not that 0.
     """
 
     surface: Surface
@@ -67,6 +68,38 @@ class RunResult:
     eta: Array | None = None
     sigma: Array | None = None
     m: Array | None = None
+    #: η^t as the schedule gave it, kept (with ``eta``) when a run learns its own step size
+    #: (Prodigy: ``eta`` = d_t·η^t); see ``d``
+    eta_schedule: Array | None = None
+
+    def schedule_free_points(self, r: int) -> tuple[Array, Array, Array]:
+        """Run r's three sequences if it is Schedule-Free: x (T+1, 2), the weighted average
+        you would evaluate; y (= ``theta``), where the gradient is taken; z, the points the
+        formula moves (z⁰ = θ⁰, z^{t+1} = z^t − η^t·m^t/σ^t).  Needs theta, m, sigma and
+        eta recorded; x = lerp(y, z, 1 − 1/β) as the reference's ``eval()`` sets it."""
+        o = self.optimizers[r]
+        if o.m not in ("schedule_free_sgd", "schedule_free_adamw"):
+            raise OptimizerError(f"run {r} ({o.label}) is not Schedule-Free")
+        if self.theta is None or self.m is None or self.sigma is None or self.eta is None:
+            raise OptimizerError("schedule_free_points needs theta, m, sigma and eta recorded")
+        y = self.theta[r]
+        step = self.eta[r, :, None] * self.m[r] / self.sigma[r]
+        z = y[0] - np.concatenate([np.zeros((1, 2)), np.cumsum(step, axis=0)])
+        z[self.length[r] :] = z[max(self.length[r] - 1, 0)]  # held after a stop, like y
+        beta = o.momentum if o.m == "schedule_free_sgd" else o.beta1
+        x = y + (1.0 - 1.0 / beta) * (z - y)
+        return x, y, z
+
+    @property
+    def d(self) -> Array | None:
+        """Prodigy's d_t (R, T): the η^t each update used over the schedule's η^t (1 for a run
+        whose step size is not learnt), or None when it was not recorded."""
+        if self.eta is None or self.eta_schedule is None:
+            return None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(self.eta_schedule > 0, self.eta / self.eta_schedule, 1.0)
+        learns = np.array([o.m == "prodigy" for o in self.optimizers])
+        return np.where(learns[:, None], out, 1.0)
 
     @property
     def n_runs(self) -> int:
@@ -75,6 +108,11 @@ class RunResult:
     @property
     def diverged(self) -> NDArray[np.bool_]:
         return self.length < self.steps + 1
+
+    @property
+    def started(self) -> NDArray[np.bool_]:
+        """False for a run whose start is not a valid position (no loss there: see above)."""
+        return self.length > 0
 
     @property
     def diverged_at(self) -> NDArray[np.int64]:
@@ -126,6 +164,14 @@ def _eta_table(opts: Sequence[Optimizer], steps: int) -> Array:
     for sched, rows in groups.items():
         idx = np.array(rows)
         out[idx] = sched(t, lrs[idx, None])
+    parts: dict[str, list[int]] = {}
+    for i, o in enumerate(opts):
+        if SIGMA_PARTS[o.sigma].eta_rule is not None:
+            parts.setdefault(o.sigma, []).append(i)
+    for key, rows in parts.items():  # η^t as a σ part changes it (Adagrad's lr_decay, ASGD)
+        part, idx = SIGMA_PARTS[key], np.array(rows)
+        cols = {h: np.array([[getattr(opts[i], h)] for i in rows]) for h in part.hypers}
+        out[idx] = part.eta_rule(t, out[idx], cols)  # type: ignore[misc]
     if not np.all(np.isfinite(out)) or np.any(out < 0):
         raise OptimizerError("the learning-rate schedule gave a negative or non-finite η^t")
     return out
@@ -198,23 +244,13 @@ def run(
     starts = _starts(surface.default_start if start is None else start, len(opts), bound)
     R, T = len(opts), steps
     eta = _eta_table(opts, T)
+    learns = "eta" in wanted and any(o.m == "prodigy" for o in opts)
+    eta_schedule = eta.copy() if learns else None
 
-    hp = np.zeros((R, K.N_HYPER), dtype=np.float64)
-    cols = {
-        K.H_MOMENTUM: "momentum",
-        K.H_DAMPENING: "dampening",
-        K.H_BETA1: "beta1",
-        K.H_BETA2: "beta2",
-        K.H_ALPHA: "alpha",
-        K.H_EPS: "eps",
-        K.H_WD: "weight_decay",
-        K.H_DECOUPLED: "decoupled",
-        K.H_PSI: "momentum_decay",
-    }
-    for c, name in cols.items():
-        hp[:, c] = [float(getattr(o, name)) for o in opts]
-    mkind = np.array([_M_CODE[o.m] for o in opts], dtype=np.int64)
-    skind = np.array([_S_CODE[o.sigma] for o in opts], dtype=np.int64)
+    hp = np.array([[float(getattr(o, name)) for name in COLUMNS] for o in opts], dtype=np.float64)
+    mkind = np.array([M_CODE[o.m] for o in opts], dtype=np.int64)
+    skind = np.array([S_CODE[o.sigma] for o in opts], dtype=np.int64)
+    plateau = np.array([o.schedule.plateau_row() for o in opts], dtype=np.float64)
 
     def buf(name: str, *shape: int) -> Array:
         return np.empty(shape if name in wanted else (0,) * len(shape), dtype=np.float64)
@@ -233,7 +269,7 @@ def run(
     hit = np.empty(R, dtype=np.int64)
     _kernel(
         K.run_kernel,
-        surface.kind.jit, surface.p, starts, eta, mkind, skind, hp, float(bound),
+        surface.kind.jit, surface.p, starts, eta, mkind, skind, hp, plateau, float(bound),
         -np.inf if target is None else float(target),
         rec["theta"], rec["loss"], rec["grad"], rec["sigma"], rec["m"],
         out_theta, out_loss, length, stop, hit,
@@ -249,6 +285,7 @@ def run(
         final_theta=out_theta,
         final_loss=out_loss,
         eta=eta if "eta" in wanted else None,
+        eta_schedule=eta_schedule,
         **{k: (v if k in wanted else None) for k, v in rec.items()},
     )
 

@@ -59,6 +59,106 @@ def warmup(t: Array, eta: Array, warmup: int, start_factor: float, then: Schedul
     return np.where(t < warmup, ramp, after)
 
 
+def linear(t: Array, eta: Array, start_factor: float, end_factor: float, total_iters: int) -> Array:
+    """η·(s₀ + (s₁ − s₀)·min(t, n)/n) (torch LinearLR)."""
+    k = start_factor + (end_factor - start_factor) * np.minimum(t, total_iters) / total_iters
+    # between the two factors, as it is exactly (s₀ + (0 − s₀)·1 can round to −7e-20)
+    return eta * np.clip(k, min(start_factor, end_factor), max(start_factor, end_factor))
+
+
+def warmup_linear(t: Array, eta: Array, warmup: int, total: int) -> Array:
+    """η·t/w during the warm-up (from 0), then down in a straight line to 0 at ``total``, held
+    at 0 after (Hugging Face's get_linear_schedule_with_warmup, a torch LambdaLR)."""
+    up = t / max(1, warmup)
+    down = np.maximum(0.0, (total - t) / max(1, total - warmup))
+    return eta * np.where(t < warmup, up, down)
+
+
+def onecycle(
+    t: Array, eta: Array, total_steps: int, pct_start: float, div_factor: float,
+    final_div_factor: float,
+) -> Array:  # fmt: skip
+    """torch OneCycleLR (cos, two phases, cycle_momentum off): from η/div up to η over
+    pct_start·total updates, then down to η/(div·final_div); held there after ``total_steps``
+    (torch refuses to step further)."""
+    start = eta / div_factor
+    end = start / final_div_factor
+    peak = float(pct_start * total_steps) - 1.0
+    last = total_steps - 1.0
+    n = np.minimum(t, last)
+    p1 = n / peak if peak > 0 else np.ones_like(n)
+    p2 = (n - peak) / (last - peak) if last > peak else np.ones_like(n)
+    up = eta + (start - eta) / 2.0 * (np.cos(np.pi * p1) + 1.0)
+    down = end + (eta - end) / 2.0 * (np.cos(np.pi * p2) + 1.0)
+    return np.where(n <= peak, up, down)
+
+
+def cyclic(
+    t: Array, eta: Array, step_size_up: int, step_size_down: int, base_factor: float
+) -> Array:
+    """torch CyclicLR, mode "triangular" (cycle_momentum off): up in a straight line from
+    base_factor·η to η over ``step_size_up`` updates, down over ``step_size_down``, again."""
+    total = float(step_size_up) + float(step_size_down)
+    ratio = step_size_up / total
+    cycle = np.floor(1.0 + t / total)
+    x = 1.0 + t / total - cycle
+    scale = np.where(x <= ratio, x / ratio, (x - 1.0) / (ratio - 1.0))
+    base = base_factor * eta
+    return base + (eta - base) * scale
+
+
+def cosine_restarts(t: Array, eta: Array, t_0: int, t_mult: int, eta_min: float) -> Array:
+    """torch CosineAnnealingWarmRestarts: a cosine from η to η_min over T_i updates, then again
+    from η; T_0, then T_0·T_mult, T_0·T_mult², …"""
+    starts = [0]
+    length = t_0
+    while starts[-1] <= (t[-1] if t.size else 0):
+        starts.append(starts[-1] + length)
+        length *= t_mult
+    starts_a = np.array(starts, dtype=np.float64)
+    i = np.searchsorted(starts_a, t, side="right") - 1
+    t_i = np.diff(starts_a)[i]
+    t_cur = t - starts_a[i]
+    return eta_min + (eta - eta_min) * (1.0 + np.cos(np.pi * t_cur / t_i)) / 2.0
+
+
+def poly(t: Array, eta: Array, total_iters: int, power: float) -> Array:
+    """η·(1 − min(t, n)/n)^p (torch PolynomialLR): 0 from update n on."""
+    return eta * (1.0 - np.minimum(t, total_iters) / total_iters) ** power
+
+
+def multistep(
+    t: Array, eta: Array, milestone1: int, milestone2: int, milestone3: int, gamma: float
+) -> Array:
+    """η·γ^(number of milestones ≤ t) (torch MultiStepLR); a milestone of 0 is not used."""
+    marks = sorted(m for m in (milestone1, milestone2, milestone3) if m > 0)
+    return eta * gamma ** np.searchsorted(np.array(marks, dtype=np.float64), t, side="right")
+
+
+def constant_factor(t: Array, eta: Array, factor: float, total_iters: int) -> Array:
+    """η·factor for the first ``total_iters`` updates, then η (torch ConstantLR)."""
+    return eta * np.where(t < total_iters, factor, 1.0)
+
+
+def wsd(t: Array, eta: Array, warmup: int, stable: int, decay: int, min_factor: float) -> Array:
+    """Warm-up–stable–decay: η·t/w from 0 over ``warmup`` updates, η for ``stable`` updates,
+    then down in a straight line to min_factor·η over ``decay`` updates, held after."""
+    up = t / max(1, warmup)
+    p = np.minimum((t - warmup - stable) / max(1, decay), 1.0)
+    down = 1.0 - (1.0 - min_factor) * p
+    k = np.where(t < warmup, up, np.where(t < warmup + stable, 1.0, down))
+    return eta * k
+
+
+def plateau(
+    t: Array, eta: Array, factor: float, patience: int, threshold: float, cooldown: int,
+    eta_min: float,
+) -> Array:  # fmt: skip
+    """Reduce-on-plateau starts at η; the compiled loop cuts it as it reads the loss
+    (torch ReduceLROnPlateau, mode "min", threshold_mode "rel"; see ``Schedule.plateau_row``)."""
+    return constant(t, eta)
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -96,10 +196,104 @@ _KINDS: dict[str, tuple[Any, str, tuple[Setting, ...]]] = {
         r"\eta^t = \eta\, d^{-0.5}\min\big((t{+}1)^{-0.5},\ (t{+}1)\, w^{-1.5}\big)",
         (Setting("d_model", 64.0, 1.0, 1e5), Setting("warmup", 100, 1, 1e6, integer=True)),
     ),
+    "linear": (
+        linear,
+        r"\eta^t = \eta\big(s_0 + (s_1 - s_0)\tfrac{\min(t, n)}{n}\big)",
+        (
+            Setting("start_factor", 1.0, 1e-6, 1.0),
+            Setting("end_factor", 0.0, 0.0, 1.0),
+            Setting("total_iters", 1000, 1, 1e6, integer=True),
+        ),
+    ),
+    "warmup_linear": (
+        warmup_linear,
+        r"\eta^t = \eta\,\tfrac{t}{w}\ (t<w),\ \text{then}\ "
+        r"\eta\max\big(0, \tfrac{T-t}{T-w}\big)",
+        (
+            Setting("warmup", 100, 1, 1e6, integer=True),
+            Setting("total", 1000, 1, 1e6, integer=True),
+        ),
+    ),
+    "onecycle": (
+        onecycle,
+        r"\eta^t:\ \tfrac{\eta}{\delta} \nearrow \eta\ (\text{cos, first}\ p\,T)\ "
+        r"\searrow \tfrac{\eta}{\delta\,\delta_f}\ (\text{cos, to}\ T)",
+        (
+            Setting("total_steps", 1000, 1, 1e6, integer=True),
+            Setting("pct_start", 0.3, 0.0, 1.0),
+            Setting("div_factor", 25.0, 1.0, 1e6),
+            Setting("final_div_factor", 1e4, 1.0, 1e8),
+        ),
+    ),
+    "cyclic": (
+        cyclic,
+        r"\eta^t = \eta_b + (\eta - \eta_b)\,\text{tri}(t),\quad \eta_b = b\,\eta",
+        (
+            Setting("step_size_up", 200, 1, 1e6, integer=True),
+            Setting("step_size_down", 200, 1, 1e6, integer=True),
+            Setting("base_factor", 0.1, 0.0, 1.0),
+        ),
+    ),
+    "cosine_restarts": (
+        cosine_restarts,
+        r"\eta^t = \eta_{min} + \tfrac12(\eta-\eta_{min})\big(1+\cos\tfrac{\pi t_{cur}}"
+        r"{T_i}\big),\ T_{i+1} = T_i\,m",
+        (
+            Setting("t_0", 200, 1, 1e6, integer=True),
+            Setting("t_mult", 1, 1, 10, integer=True),
+            Setting("eta_min", 0.0, 0.0, 1e3),
+        ),
+    ),
+    "poly": (
+        poly,
+        r"\eta^t = \eta\big(1 - \tfrac{\min(t, n)}{n}\big)^{p}",
+        (Setting("total_iters", 1000, 1, 1e6, integer=True), Setting("power", 1.0, 0.0, 10.0)),
+    ),
+    "multistep": (
+        multistep,
+        r"\eta^t = \eta\,\gamma^{\#\{k:\ t \ge t_k\}}",
+        (
+            Setting("milestone1", 300, 0, 1e6, integer=True),
+            Setting("milestone2", 600, 0, 1e6, integer=True),
+            Setting("milestone3", 900, 0, 1e6, integer=True),
+            Setting("gamma", 0.1, 1e-6, 1.0),
+        ),
+    ),
+    "constant_factor": (
+        constant_factor,
+        r"\eta^t = \eta\,f\ (t<n),\ \text{then}\ \eta",
+        (Setting("factor", 0.5, 0.0, 1.0), Setting("total_iters", 100, 1, 1e6, integer=True)),
+    ),
+    "wsd": (
+        wsd,
+        r"\eta^t:\ 0 \nearrow \eta\ (w)\ \to\ \eta\ (s)\ \searrow\ f_{min}\,\eta\ (d)",
+        (
+            Setting("warmup", 100, 1, 1e6, integer=True),
+            Setting("stable", 600, 0, 1e6, integer=True),
+            Setting("decay", 300, 1, 1e6, integer=True),
+            Setting("min_factor", 0.0, 0.0, 1.0),
+        ),
+    ),
+    "plateau": (
+        plateau,
+        r"\eta^{t+1} = \max(f\,\eta^t, \eta_{min})\ \text{after more than}\ P"
+        r"\ \text{updates without a new best loss}",
+        (
+            Setting("factor", 0.1, 0.0, 0.999),
+            Setting("patience", 10, 0, 1e6, integer=True),
+            Setting("threshold", 1e-4, 0.0, 1.0),
+            Setting("cooldown", 0, 0, 1e6, integer=True),
+            Setting("eta_min", 0.0, 0.0, 1e3),
+        ),
+    ),
 }
 
 SCHEDULE_KINDS: tuple[str, ...] = tuple(_KINDS)
-DECAY_KINDS: tuple[str, ...] = tuple(k for k in _KINDS if k != "warmup")
+#: what may follow a warm-up: every kind but a warm-up and reduce-on-plateau (which reads the
+#: loss, so it is not a function of t: torch's SequentialLR does not take it either)
+DECAY_KINDS: tuple[str, ...] = tuple(k for k in _KINDS if k not in ("warmup", "plateau"))
+#: the order of a run's reduce-on-plateau settings in the engine (kernel.P_…)
+PLATEAU_COLUMNS = ("factor", "patience", "threshold", "cooldown", "eta_min")
 
 
 def schedule_settings(kind: str) -> tuple[Setting, ...]:
@@ -180,12 +374,19 @@ class Schedule:
     def latex(self) -> str:
         return schedule_latex(self.kind)
 
+    def plateau_row(self) -> tuple[float, ...]:
+        """The engine's reduce-on-plateau settings: (on, factor, patience, threshold, cooldown,
+        η_min), all 0 for every other kind."""
+        if self.kind != "plateau":
+            return (0.0,) * (1 + len(PLATEAU_COLUMNS))
+        d = dict(self.settings)
+        return (1.0, *(float(d[k]) for k in PLATEAU_COLUMNS))
+
     def __call__(self, t: Array, eta: Array) -> Array:
         """η^t for updates ``t`` (T,) and base rates ``eta`` (R, 1): shape (R, T)."""
-        fn = _KINDS[self.kind][0]
-        kwargs = {
-            k: (int(v) if k in ("step_size", "t_max", "warmup") else v) for k, v in self.settings
-        }
+        fn, _, known = _KINDS[self.kind]
+        integer = {s.name for s in known if s.integer}
+        kwargs: dict[str, Any] = {k: (int(v) if k in integer else v) for k, v in self.settings}
         if self.kind == "warmup":
             kwargs["then"] = self.then
         return fn(np.asarray(t, dtype=np.float64), np.asarray(eta, dtype=np.float64), **kwargs)

@@ -7,15 +7,20 @@ The experiments are data (lab.lecture); the words are in the string tables.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from dataclasses import replace
+
 import streamlit as st
 
 from lab import urlstate
-from lab.compute import query_key, race
-from lab.figures import fmt_lr
+from lab.chart import chart
+from lab.compute import query_key, race, run_labels
+from lab.figures import COMPACT, PRESENT, fmt_lr
 from lab.i18n import t, tm
 from lab.lecture import FORMULAS, SECTIONS, Experiment, builder_settings, with_alpha
 from lab.navigation import use_navigation
 from lab.page import current_lang, sync_url
+from lab.screen import big_chart, chart_config, chart_variant, present_style, summary
 
 use_navigation()
 lang = current_lang()
@@ -30,8 +35,26 @@ for name in ("section", "alpha", "m", "sigma", "sched", "lr"):  # widgets start 
     if f"lec_{name}" not in st.session_state:  # (a widget not drawn last run lost its value)
         st.session_state[f"lec_{name}"] = getattr(state, name)
 
-st.title(t("lecture.title", lang))
-st.caption(t("lecture.intro", lang))
+
+
+def set_present(on: bool) -> None:
+    """The Present / Exit buttons: the projector's page on or off (kept in the link)."""
+    st.session_state["lec_state"] = replace(st.session_state["lec_state"], present=on)
+
+
+variant = chart_variant(state.present)  # a phone's, a laptop's or the projector's charts
+if state.present:  # the projector's page: no sidebar, large type, charts as tall as the screen
+    present_style()
+    head = st.columns([9, 2], vertical_alignment="center")
+    head[0].title(t("lecture.title", lang))
+    head[1].button(t("pg.present_exit", lang), icon=":material/close_fullscreen:",
+                   on_click=set_present, args=(False,), width="stretch")  # fmt: skip
+else:
+    st.title(t("lecture.title", lang))
+    st.caption(t("lecture.intro", lang))
+    if variant != COMPACT:  # (a phone is not a projector)
+        st.button(t("pg.present", lang), icon=":material/present_to_all:",
+                  on_click=set_present, args=(True,), help=t("pg.present_help", lang))  # fmt: skip
 for w in st.session_state.get("lec_warnings") or []:
     st.warning(tm(w, lang), icon=":material/link_off:")
 
@@ -44,18 +67,21 @@ section = section or SECTION_IDS[0]
 
 def show(exp: Experiment, settings: urlstate.Settings) -> None:
     """One experiment: what to look at, the race chart (and σ, η/σ), the Playground link."""
-    settings = urlstate.Settings(**{**settings.__dict__, "lang": lang})
+    settings = urlstate.Settings(**{**settings.__dict__, "lang": lang, "present": state.present})
     labels = tuple(t(f"lecture.run.{k}", lang) for k in exp.labels) if exp.labels else None
     st.subheader(t(f"lecture.exp.{exp.key}.title", lang))
     st.markdown(t(f"lecture.exp.{exp.key}.see", lang))
     with st.spinner(t("pg.running", lang)):
-        _, fig, adaptive = race(query_key(settings, labels))
-    st.plotly_chart(fig, key=f"lec_{exp.key}", width="stretch",
-                    config={"displaylogo": False, "scrollZoom": False})  # fmt: skip
+        traj, fig, adaptive = race(query_key(settings, labels, variant))
+    config = chart_config(variant) if variant == COMPACT else None
+    if state.present:
+        st.markdown(summary(settings, labels or run_labels(settings.runs, lang), lang,
+                            steps=traj.steps))  # fmt: skip
+    with big_chart(exp.key) if variant == PRESENT else nullcontext():
+        chart(fig, key=f"lec_{exp.key}", config=config)
     if exp.adaptive:
         st.caption(t("pg.sigma_caption", lang))
-        st.plotly_chart(adaptive, key=f"lec_{exp.key}_adaptive", width="stretch",
-                        config={"displaylogo": False})  # fmt: skip
+        chart(adaptive, key=f"lec_{exp.key}_adaptive", config=config)
     st.page_link("pages/playground.py", label=t("lecture.open_pg", lang),
                  icon=":material/open_in_new:",
                  query_params=urlstate.to_query(settings))  # fmt: skip
@@ -86,6 +112,6 @@ for exp in SECTIONS[section]:
         settings = builder_settings(settings, m, sigma, sched, lr)
     show(exp, settings)
 
-state = urlstate.LectureState(section, alpha, m, sigma, sched, lr)
+state = urlstate.LectureState(section, alpha, m, sigma, sched, lr, state.present)
 st.session_state["lec_state"] = state
 sync_url(urlstate.lecture_query(state))

@@ -6,18 +6,40 @@ trajectories (lab.simulate), pure builders give the figures (lab.figures).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import partial
 
 import streamlit as st
 
 from lab import urlstate
-from lab.compute import query_key, race
-from lab.controls import STATE, Unseen, load, set_start_from_click, sidebar
+from lab.budget import race_plan
+from lab.chart import chart
+from lab.compute import query_key, race, run_labels
+from lab.controls import (
+    STATE,
+    Unseen,
+    load,
+    present_controls,
+    set_present,
+    set_start_from_click,
+    sidebar,
+)
+from lab.downloads import MIME, session_id, slide_bytes
 from lab.exports import csv_bytes, html_bytes
-from lab.figures import fmt, fmt_lr
-from lab.i18n import t, tm
+from lab.figures import COMPACT, PRESENT, fmt, fmt_lr
+from lab.i18n import msg, t, tm
 from lab.navigation import use_navigation
 from lab.page import LANG, current_lang, sync_url
+from lab.plaintext import md_literal
+from lab.screen import big_chart, chart_config, chart_variant, present_style, summary
+from lab.slides import (
+    DEFAULT_SECONDS,
+    DEFAULT_SIZE,
+    MAX_SECONDS,
+    MIN_SECONDS,
+    SIZES,
+    ffmpeg_binary,
+)
 from optimizers import M_PARTS, SIGMA_PARTS, OptimizerError
 from surfaces import SurfaceError
 
@@ -61,8 +83,30 @@ st.session_state[WRITTEN] = _settings_part(
     {k: v if isinstance(v, list) else [v] for k, v in query.items()}
 )
 
-st.title(t("pg.title", lang))
-st.caption(t("pg.caption", lang))
+
+def draw_controls() -> None:
+    """The settings' widgets, drawn last: the sidebar's (present mode drew its own, above the
+    chart, and has no sidebar)."""
+    if not settings.present:
+        sidebar(settings)
+
+
+variant = chart_variant(settings.present)  # a phone's, a laptop's or the projector's chart
+if settings.present:  # the projector's page: one line of settings (and a popover to change
+    present_style()  # them) above a chart as tall as the screen
+    row = st.columns([9, 2, 2.4], vertical_alignment="center")
+    row[0].markdown(summary(settings, run_labels(settings.runs, lang), lang,
+                            steps=race_plan(settings).steps))  # fmt: skip
+    present_controls(row[1].popover(t("pg.present_settings", lang), icon=":material/tune:",
+                                    width="stretch"))  # fmt: skip
+    row[2].button(t("pg.present_exit", lang), icon=":material/close_fullscreen:",
+                  on_click=set_present, args=(False,), width="stretch")  # fmt: skip
+else:
+    st.title(t("pg.title", lang))
+    st.caption(t("pg.caption", lang))
+    if variant != COMPACT:  # (a phone is not a projector)
+        st.button(t("pg.present", lang), icon=":material/present_to_all:",
+                  on_click=set_present, args=(True,), help=t("pg.present_help", lang))  # fmt: skip
 warnings = st.session_state.get("pg_warnings") or []
 if warnings:
     st.warning(
@@ -75,31 +119,37 @@ if warnings:
         st.session_state["pg_warnings"] = []
         st.rerun()
 
+plan = race_plan(settings)  # over the server's per-change bound: fewer updates run, or none
+if not plan.fits:
+    st.warning(plan.message(lang), icon=":material/speed:")
+    if plan.refused:
+        draw_controls()
+        st.stop()
 try:
     with st.spinner(t("pg.running", lang)):
-        traj, race_fig, adaptive = race(query_key(settings))
+        traj, race_fig, adaptive = race(query_key(settings, variant=variant))
 except (OptimizerError, SurfaceError) as e:  # the widgets should make this impossible
-    st.error(t("pg.cannot_run", lang, detail=e))
-    sidebar(settings)
+    st.error(tm(msg("pg.cannot_run", detail=e), lang))
+    draw_controls()
     st.stop()
 
 for r in traj.runs:
     if r.diverged:
-        why = t("pg.why_bound", lang)
+        why = msg("pg.why_bound")
         if r.stop_reason == "overflow":
-            why = t("pg.why_domain" if settings.surface.key == "custom" else "pg.why_overflow",
-                    lang)  # fmt: skip
+            why = msg("pg.why_domain" if settings.surface.key == "custom" else "pg.why_overflow")
         st.warning(
-            t("pg.diverged", lang, label=r.label, lr=fmt_lr(r.optimizer.lr),
-              k=f"{max(r.length - 1, 0):,}", why=why),
+            tm(msg("pg.diverged", label=r.label, lr=fmt_lr(r.optimizer.lr),
+                   k=f"{max(r.length - 1, 0):,}", why=why), lang),
             icon=":material/warning:",
         )  # fmt: skip
 
 # (a partial, not a lambda: Streamlit keeps every run's widget callbacks for the session, and a
 # lambda here would keep that run's figures alive with it: ~1 MB per change, loadtest/)
-st.plotly_chart(race_fig, key=CHART, on_select=partial(set_start_from_click, CHART),
-                selection_mode="points", width="stretch",
-                config={"displaylogo": False, "scrollZoom": False})  # fmt: skip
+# (lab.chart: plotly.js's basic bundle, an animation that moves only what moves)
+with big_chart("race") if variant == PRESENT else nullcontext():
+    chart(race_fig, key=CHART, on_click=partial(set_start_from_click, CHART),
+          config=chart_config(variant) if variant == COMPACT else None)  # fmt: skip
 
 # Lazy tabs: only the open one runs and is sent (the formulas' KaTeX and the downloads cost the
 # browser time while it draws the race chart: bench/bench_page.py).
@@ -110,13 +160,14 @@ tab_sigma, tab_rules, tab_download = st.tabs(
 if tab_sigma.open:
     with tab_sigma:
         st.caption(t("pg.sigma_caption", lang))
-        st.plotly_chart(adaptive, key="adaptive_chart", width="stretch",
-                        config={"displaylogo": False})  # fmt: skip
+        chart(adaptive, key="adaptive_chart",
+              config=chart_config(variant) if variant == COMPACT else None)  # fmt: skip
 if tab_rules.open:
     with tab_rules:
         for r in traj.runs:
             o = r.optimizer
-            st.markdown(f"<span style='color:{r.color};font-size:1.3em'>●</span> **{r.label}**",
+            st.markdown(f"<span style='color:{r.color};font-size:1.3em'>●</span> "
+                        f"**{md_literal(r.label)}**",
                         unsafe_allow_html=True)  # fmt: skip
             st.latex(r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sigma_i^t}\, m_i^t")
             st.latex(M_PARTS[o.m].latex + r"\qquad " + SIGMA_PARTS[o.sigma].latex)
@@ -142,5 +193,37 @@ if tab_download.open:
             file_name=f"race-{name}.html", mime="text/html", on_click="ignore",
             icon=":material/movie:",
         )  # fmt: skip
+        # For slides: drawn on the server when clicked (lab.downloads: in the session's turn)
+        st.markdown(f"**{t('pg.slides_header', lang)}**")
+        st.caption(t("pg.slides_caption", lang))
+        sizes = list(SIZES)
+        c1, c2 = st.columns(2)
+        size = c1.selectbox(t("pg.slides_size", lang), sizes, key="slides_size",
+                            index=sizes.index(next(k for k, v in SIZES.items()
+                                                   if v == DEFAULT_SIZE)))  # fmt: skip
+        seconds = c2.slider(t("pg.slides_seconds", lang), int(MIN_SECONDS), int(MAX_SECONDS),
+                            int(DEFAULT_SECONDS), key="slides_seconds")  # fmt: skip
+        n_frames = len(traj.frame_t)
+        frame = st.select_slider(t("pg.slides_frame", lang), list(range(n_frames)),
+                                 value=n_frames - 1, key=f"slides_frame_{traj.steps}_{n_frames}",
+                                 format_func=lambda k: f"{int(traj.frame_t[k]):,}")  # fmt: skip
+        slide = partial(slide_bytes, session_id(), query_key(settings, variant=variant))
+        b1, b2, b3 = st.columns(3)
+        b1.download_button(t("pg.gif", lang), data=partial(slide, "gif", size, seconds, 0, lang),
+                           file_name=f"race-{name}.gif", mime=MIME["gif"], on_click="ignore",
+                           icon=":material/gif_box:", width="stretch")  # fmt: skip
+        if ffmpeg_binary() is not None:
+            b2.download_button(t("pg.mp4", lang),
+                               data=partial(slide, "mp4", size, seconds, 0, lang),
+                               file_name=f"race-{name}.mp4", mime=MIME["mp4"],
+                               on_click="ignore", icon=":material/videocam:",
+                               width="stretch")  # fmt: skip
+        else:
+            b2.caption(t("pg.no_ffmpeg", lang))
+        b3.download_button(t("pg.png", lang),
+                           data=partial(slide, "png", size, MIN_SECONDS, frame, lang),
+                           file_name=f"race-{name}-t{int(traj.frame_t[frame])}.png",
+                           mime=MIME["png"], on_click="ignore", icon=":material/image:",
+                           width="stretch")  # fmt: skip
 
-sidebar(settings)  # the same widgets, drawn now (with the values read above)
+draw_controls()  # the same widgets, drawn now (with the values read above)

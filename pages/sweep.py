@@ -11,12 +11,15 @@ import json
 
 import streamlit as st
 
-from lab import urlstate
+from lab import fairness, urlstate
+from lab.budget import OverBudget, sweep_plan
+from lab.chart import chart
 from lab.controls import SWEEP, sweep_sidebar
-from lab.figures import fmt, prebuilt
+from lab.figures import COMPACT, fmt
 from lab.i18n import t, tm
 from lab.navigation import use_navigation
 from lab.page import current_lang, sync_url
+from lab.screen import chart_config, is_phone
 from lab.sweep import LRS, SweepError, SweepResult, lowest_minimum, sweep, sweep_figure
 from optimizers import preset
 
@@ -26,14 +29,20 @@ lang = current_lang()
 
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
 def compute(key: str) -> SweepResult:
-    """One vectorised engine call per distinct settings (≤ 6 × 73 runs, final values only)."""
+    """One vectorised engine call per distinct settings (≤ 6 × 73 runs, final values only),
+    within the server's per-change bound (lab.budget: fewer updates, or ``OverBudget``) and in
+    the session's turn (lab.fairness)."""
     s, _ = urlstate.parse_sweep(json.loads(key))
+    plan = sweep_plan(s, LRS.size)
+    if plan.refused:
+        raise OverBudget(plan)
     target = None
     if s.metric == "updates":
         low = lowest_minimum(s.surface)
         target = (low if low is not None else 0.0) + s.tol
-    return sweep(s.surface, tuple(preset(p) for p in s.presets), start=s.start_point,
-                 steps=s.steps, target=target)  # fmt: skip
+    with fairness.slot():
+        return sweep(s.surface, tuple(preset(p) for p in s.presets), start=s.start_point,
+                     steps=plan.steps, target=target)  # fmt: skip
 
 
 if SWEEP not in st.session_state:
@@ -55,15 +64,24 @@ if warnings:
 if not st.session_state.get("sw_presets"):
     st.info(t("sweep.pick_one", lang), icon=":material/info:")
 
+plan = sweep_plan(state, LRS.size)  # over the server's per-change bound: fewer updates run
+if not plan.fits:
+    st.warning(plan.message(lang), icon=":material/speed:")
+    if plan.refused:
+        st.stop()
 try:
     with st.spinner(t("sweep.running", lang, n=len(state.presets) * LRS.size)):
-        res = compute(json.dumps(query, sort_keys=True))
+        res = fairness.call(compute, json.dumps(query, sort_keys=True))
 except SweepError as e:
     st.error(e.text(lang))
     st.stop()
 
-st.plotly_chart(prebuilt(sweep_figure(res, lang=lang, metric=state.metric)), key="sweep_chart",
-                width="stretch", config={"displaylogo": False})  # fmt: skip
+fig = sweep_figure(res, lang=lang, metric=state.metric)
+if is_phone():  # ~330 px: a label every other decade (unturned), smaller type, no toolbar
+    fig["layout"]["xaxis"]["dtick"] = 2
+    fig["layout"]["margin"]["l"] = 64
+    fig["layout"]["font"] = fig["layout"]["legend"]["font"] = {"size": 12}
+chart(fig, key="sweep_chart", config=chart_config(COMPACT) if is_phone() else None)
 
 best = res.fastest_lr if state.metric == "updates" else res.best_lr
 rows = []

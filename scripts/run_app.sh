@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 pip_install requirements.txt
-echo "== compiling the engine once (a few seconds on first use)"
-"$VENV/bin/python" -c "from optimizers import run; run('ellipse', ['adam'], steps=2)"
-exec "$VENV/bin/python" -m streamlit run app.py "$@"
+# lab.serve is `streamlit run` that also compiles the engine (numba) and draws the default race
+# in a background thread as the server starts: the first visitor does not wait for it.
+exec "$VENV/bin/python" -m lab.serve app.py "$@"

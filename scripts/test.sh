@@ -12,6 +12,8 @@ pip_install requirements-dev.txt
 MISSING=""
 [ -x /usr/bin/chromium ] || MISSING+=" chromium fonts-noto-cjk"  # the browser tests
 [ -x /usr/sbin/nginx ] || MISSING+=" nginx"  # tests/test_hosting_security.py: nginx in front
+# tests/conftest.py starts a throwaway PostgreSQL server (initdb, pg_ctl) for the class tests
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || MISSING+=" postgresql"
 if [ -n "$MISSING" ]; then
   echo "== installing Debian's$MISSING"
   SUDO=""

@@ -87,9 +87,11 @@ def open_page(browser, url):
 
 def wait_for_race(page):
     page.wait_for_selector(IMAGE, state="attached", timeout=60_000)
-    page.wait_for_function("document.querySelector('.js-plotly-plot')._transitionData"
-                           " && document.querySelector('.js-plotly-plot')._transitionData"
-                           "._frames.length > 0", timeout=60_000)  # fmt: skip
+    # (functions, not expressions: Playwright evaluates an expression with eval, which the CSP
+    # of tests/test_hosting_security.py forbids)
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._esl"
+                           " && document.querySelector('.js-plotly-plot')._esl.names.length > 0",
+                           timeout=60_000)  # fmt: skip (lab/chart_assets/chart.js)
 
 
 def no_exception(page):
@@ -97,15 +99,27 @@ def no_exception(page):
 
 
 def frames_last(page) -> str:
-    return page.evaluate("(() => { const f = document.querySelector('.js-plotly-plot')"
-                         "._transitionData._frames; return f[f.length - 1].name })()")  # fmt: skip
+    return page.evaluate("document.querySelector('.js-plotly-plot')._esl.names.slice(-1)[0]")
 
 
 def head_x(page) -> float:
-    """x of run 1's head (the last point of its first animated trace)."""
+    """x of run 1's head at the frame shown (its first animated trace)."""
+    return page.evaluate("document.querySelector('.js-plotly-plot')._esl.head(0)[0]")
+
+
+def plotly_head_x(page) -> float:
+    """x of run 1's head as Plotly's own trace has it (the last point of the trace)."""
     return page.evaluate("""(() => { const g = document.querySelector('.js-plotly-plot');
-        const i = g._transitionData._frames[0].traces[0]; const x = g.data[i].x;
-        return x[x.length - 1]; })()""")
+        const x = g.data[g._esl.traces[0]].x; return x[x.length - 1]; })()""")
+
+
+# Mutations inside Plotly's SVG (what plotly.js redraws) and in the animation's overlay.
+MUTATIONS = """() => { window._mut = {plotly: 0, overlay: 0};
+    const g = document.querySelector('.js-plotly-plot');
+    new MutationObserver(ms => { for (const m of ms) {
+        if (m.target.closest && m.target.closest('.esl-overlay')) window._mut.overlay++;
+        else if (m.target.closest && m.target.closest('.main-svg')) window._mut.plotly++; } })
+      .observe(g.parentElement, {subtree: true, attributes: true, childList: true}); }"""
 
 
 def test_home_and_playground_load_without_exception(server, browser):
@@ -125,17 +139,31 @@ def test_play_keeps_the_surface_drawn_during_and_after(server, browser):
     page, errors = open_page(browser, server + "/playground?steps=500")
     wait_for_race(page)
     start = head_x(page)
+    assert plotly_head_x(page) == start
     page.get_by_text("▶ Play", exact=True).click()
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(300)
+    page.evaluate(MUTATIONS)
+    page.wait_for_timeout(1200)
+    mut = page.evaluate("window._mut")
     assert page.locator(IMAGE).count() == 1, "the surface vanished while playing"
     assert head_x(page) != start, "the heads did not move"
+    # frames touch only what moves: the overlay's heads and trails, not Plotly's traces
+    assert mut["overlay"] > 50 and mut["plotly"] == 0, mut
     page.screenshot(path=SHOTS / "playground-playing.png")
-    page.wait_for_function("""(() => { const g = document.querySelector('.js-plotly-plot');
-        return g.layout.sliders[0].active === g.layout.sliders[0].steps.length - 1; })()""",
-                           timeout=30_000)  # fmt: skip
+    page.wait_for_function("""(() => { const e = document.querySelector('.js-plotly-plot')._esl;
+        return e.frame === e.names.length - 1 && !e.playing; })()""", timeout=30_000)  # fmt: skip
     page.wait_for_timeout(500)
     assert page.locator(IMAGE).count() == 1, "the surface vanished after the animation"
     assert page.locator(".js-plotly-plot .scatterlayer .trace").count() > 5
+    # when it stops, Plotly's own trace holds the last frame (hover, legend, PNG export)
+    assert plotly_head_x(page) == head_x(page) != start
+    # the scrubber: to the middle, and Plotly's trace follows when it is let go
+    scrub = page.locator(".esl-scrub")
+    scrub.fill("100")
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._esl.frame === 100")
+    page.wait_for_timeout(300)
+    assert plotly_head_x(page) == head_x(page) != start
+    assert "t = " in page.locator(".esl-t").inner_text()
     page.screenshot(path=SHOTS / "playground-after-play.png")
     no_exception(page)
     assert not errors, errors
@@ -149,9 +177,8 @@ def test_moving_a_slider_redraws_and_updates_the_link(server, browser):
         has_text="Number of updates").get_by_role("slider")  # fmt: skip
     slider.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("(() => { const f = document.querySelector('.js-plotly-plot')"
-                           "._transitionData._frames; return f[f.length-1].name === '1000' })()",
-                           timeout=30_000)  # fmt: skip
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._esl.names"
+                           ".slice(-1)[0] === '1000'", timeout=30_000)  # fmt: skip
     page.wait_for_function("location.search.includes('steps=1000')", timeout=10_000)
     page.wait_for_timeout(1000)  # the old chart may linger for a moment during the rerun
     assert page.locator(IMAGE).count() == 1

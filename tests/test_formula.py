@@ -391,7 +391,10 @@ def test_gradient_matches_finite_differences(text, seed):
     pts = np.random.default_rng(seed).uniform(-2.0, 2.0, (12, 2))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fd_check(s, pts)
+        checked = fd_check(s, pts)
+    # an example with no partial checked does not count: a check that skips every point
+    # leaves no valid example, and hypothesis fails the test (Unsatisfiable)
+    assume(checked > 0)
 
 
 def random_formula(rng: np.random.Generator, leaves: int) -> str:
@@ -419,7 +422,7 @@ def random_formula(rng: np.random.Generator, leaves: int) -> str:
 
 def test_large_random_formulas_gradient():
     rng = np.random.default_rng(2024)
-    done = 0
+    done = checked = 0
     while done < 30:
         text = random_formula(rng, int(rng.integers(8, 25)))
         if len(text) > MAX_CHARS:
@@ -432,8 +435,11 @@ def test_large_random_formulas_gradient():
         pts = rng.uniform(-2.0, 2.0, (10, 2))
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            fd_check(s, pts)
+            checked += fd_check(s, pts)
         done += 1
+    # of 30 × 10 × 2 partials, those at a kink or too curved for h are skipped: 449 are
+    # checked (seed 2024); a check that skips every point fails here
+    assert checked >= 300, checked
 
 
 #: every function, and the shapes of formula people type; each with points where it is defined

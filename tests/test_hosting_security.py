@@ -307,7 +307,7 @@ def test_the_largest_legitimate_messages_fit_and_a_big_frame_closes_the_socket(a
         # the picture of exp(10 sin(12345 x y)) is ~0.38 MB of PNG: the biggest chart measured
         got = s.run(s.rerun("playground", playground_query("exp(10*sin(12345*x*y))", 10_000)))
         assert "exception" not in [k for _, k in got], "a message over maxMessageSize"
-        assert "plotly_chart" in [k for _, k in got]
+        assert "bidi_component" in [k for _, k in got]  # the chart (lab.chart)
         biggest = max(size for size, _ in got)
         print(f"longest rerun {longest.ByteSize()} B ({len(formula)}-character formula); "
               f"largest message {biggest / 1e6:.2f} MB")  # fmt: skip
@@ -412,10 +412,8 @@ def test_pages_work_in_chromium_under_the_csp(proxy):
         wait_for_race(page)  # the surface picture (a data: PNG) and the animation frames
         start = head_x(page)
         page.get_by_text("▶ Play", exact=True).click()
-        page.wait_for_function(f"(() => {{ const g = document.querySelector('.js-plotly-plot');"
-                               f" const i = g._transitionData._frames[0].traces[0];"
-                               f" const x = g.data[i].x; return x[x.length - 1] !== {start}; }})()",
-                               timeout=20_000)  # fmt: skip
+        page.wait_for_function(f"() => document.querySelector('.js-plotly-plot')._esl.head(0)[0]"
+                               f" !== {start}", timeout=20_000)  # fmt: skip
         page.locator(".js-plotly-plot").first.hover()  # Plotly's PNG export draws a blob: image
         with page.expect_download(timeout=15_000) as png:
             page.locator(".js-plotly-plot .modebar-btn[data-title*='PNG']").first.click()

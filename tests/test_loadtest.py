@@ -32,3 +32,36 @@ def test_three_sessions_for_twenty_seconds(tmp_path: Path) -> None:
     assert report["redraw_s"]["n"] == report["updates"]
     assert report["rss_mb"]["start"] > 0  # the server's memory was read from /proc
     assert run.returncode == 0, run.stdout[-3000:]
+
+
+def adversary_pair(tmp_path: Path, n: int) -> tuple[dict, str]:
+    """loadtest/load.py's adversary mode, short: two runs of 36 s back to back, each on a fresh
+    server, the same 29 students in both, and in the second one more session that loops the
+    costliest link the app runs in full (a new view box each time, never cached)."""
+    out = tmp_path / f"report-{n}.json"
+    cmd = [sys.executable, "-m", "loadtest.load", "--start", "--sessions", "30",
+           "--adversaries", "1", "--duration", "36", "--ramp", "4", "--interval", "2", "4",
+           "--sample", "36", "--after", "0", "--timeout", "30", "--json", str(out)]  # fmt: skip
+    run = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert out.exists(), run.stdout[-3000:] + run.stderr[-3000:]
+    return json.loads(out.read_text()), run.stdout[-1200:]
+
+
+@pytest.mark.slow
+def test_one_adversary_among_thirty_sessions_leaves_the_students_their_redraw(
+    tmp_path: Path,
+) -> None:
+    """The students' p95 redraw with the adversary is at most 1.5 times their p95 without it,
+    and nothing fails.  The students' p95 itself varies by ±40 % from one 36-s run to the next
+    on a 2-core machine (measured 0.15-0.30 s over eight runs without any adversary: the full
+    garbage collections of the server set it), so a pair over 1.5 is measured once more and the
+    second pair decides; without the fair-share gate the ratio was 2.1-3.3."""
+    report, stdout = adversary_pair(tmp_path, 1)
+    if report["adversary"]["p95_ratio"] > 1.5 and report["errors"] == 0:
+        report, stdout = adversary_pair(tmp_path, 2)
+    assert report["errors"] == 0, report["error_samples"]
+    assert report["without_run"]["errors"] == 0, report["without_run"]["error_samples"]
+    a = report["adversary"]
+    assert a["adversaries"]["n"] >= 3, a  # the adversary did get its changes through
+    assert a["students_without"]["n"] >= 200 and a["students_with"]["n"] >= 200, a
+    assert a["p95_ratio"] <= 1.5, stdout

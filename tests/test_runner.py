@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 
 from optimizers import (
+    HYPERS,
+    M_PARTS,
     MAX_RUNS,
     MAX_STEPS,
     MAX_WORK,
     PRESETS,
+    SIGMA_PARTS,
     Optimizer,
     OptimizerError,
     Schedule,
@@ -181,3 +184,33 @@ def test_hypers_used_lists_only_what_the_parts_read():
     assert preset("gd").hypers_used == ("lr", "weight_decay")
     assert set(preset("adam").hypers_used) == {"lr", "beta1", "beta2", "eps", "weight_decay"}
     assert set(preset("rms").hypers_used) == {"lr", "weight_decay"}
+
+
+def test_parts_that_change_eta_show_it_in_the_eta_records():
+    """Adagrad's lr_decay and ASGD's decay are η^t (runner, vectorised); Rprop reads η once;
+    Adafactor's relative step is its η^t (written back by the compiled loop)."""
+    s = get_surface("ellipse")
+    t = np.arange(200.0)
+    runs = [preset("adagrad", lr=0.3, lr_decay=0.01), preset("asgd", lr=0.01, lambd=0.1),
+            preset("rprop", lr=0.01, schedule="inv_sqrt"), preset("adafactor", lr=0.01)]
+    res = run(s, runs, steps=200)
+    np.testing.assert_allclose(res.eta[0], 0.3 / (1 + 0.01 * t), rtol=1e-15)
+    np.testing.assert_allclose(res.eta[1, 1:], 0.01 / (1 + 0.1 * 0.01 * t[1:]) ** 0.75, rtol=1e-15)
+    assert np.all(res.eta[2] == 0.01)  # torch's Rprop ignores a schedule after its first step
+    rms_theta = np.sqrt((res.theta[3, :-1] ** 2).mean(axis=1))
+    rho = np.minimum(0.01, 1 / np.sqrt(t + 1))
+    assert np.all(res.eta[3] <= np.maximum(1e-3, rms_theta) * rho * (1 + 1e-12))
+    assert np.all(res.effective_step > 0)
+
+
+def test_a_new_part_needs_only_its_entry_and_its_branch():
+    """The engine's tables come from the registry: codes and hyperparameter columns follow
+    optimizers.parts, so the kernel's constants and the runner cannot drift apart."""
+    from optimizers import kernel as K
+    from optimizers.parts import COLUMNS, M_CODE, S_CODE
+
+    assert len(COLUMNS) == K.N_HYPER and COLUMNS[: len(HYPERS)] == tuple(HYPERS)
+    assert sorted(M_CODE.values()) == list(range(len(M_PARTS)))
+    assert sorted(S_CODE.values()) == list(range(len(SIGMA_PARTS)))
+    for name in HYPERS:
+        assert hasattr(Optimizer(), name), name

@@ -476,29 +476,35 @@ def _const_fn(fn: str, a: float) -> float:
 def _convert(  # noqa: PLR0911, PLR0912 - one case per kind of node
     node: ast.expr, src: _Source
 ) -> tuple[Node, float | None, float]:
-    """Our node, its value if it is a constant, and its degree (for the exponent bound)."""
+    """Our node, its value if it is a constant, and its degree (for the exponent bound).
+
+    Gate 3 has checked every node; should it ever let one through that is not ours, this
+    refuses it too (``formula.not_allowed``): a FormulaError, never an internal error."""
     col = src.col(node.col_offset)
-    if isinstance(node, ast.Constant):
-        v = float(node.value)
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        v = _finite(float(node.value), node, src)
         return Num(v, col), v, 0.0
-    if isinstance(node, ast.Name):
+    if isinstance(node, ast.Name) and (node.id in CONSTANTS or node.id in VARIABLES):
         if node.id in CONSTANTS:
             return Name(node.id, col), CONSTANTS[node.id], 0.0
         return Name(node.id, col), None, 1.0
-    if isinstance(node, ast.UnaryOp):
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         arg, v, deg = _convert(node.operand, src)
         if isinstance(node.op, ast.UAdd):
             return arg, v, deg
         return Neg(arg, col), None if v is None else -v, deg
-    if isinstance(node, ast.Call):
-        name = node.func.id  # type: ignore[attr-defined]
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and ALIASES.get(node.func.id, node.func.id) in FUNCTIONS
+            and len(node.args) == 1 and not node.keywords):  # fmt: skip
+        name = node.func.id
         fn = ALIASES.get(name, name)
         arg, v, deg = _convert(node.args[0], src)
         out = Call(fn, arg, col)
         if v is None:
             return out, None, 1.0 if deg else 0.0
         return out, _finite(_const_fn(fn, v), node, src), 0.0
-    assert isinstance(node, ast.BinOp)
+    if not (isinstance(node, ast.BinOp) and type(node.op) in _OPS):
+        raise FormulaError("formula.not_allowed", text=src.node_text(node), col=col)
     op = _OPS[type(node.op)]
     left, lv, ld = _convert(node.left, src)
     right, rv, rd = _convert(node.right, src)

@@ -1,0 +1,207 @@
+"""What one change may cost the class server: a bound on the work of a single redraw.
+
+A change that misses the caches (a new surface, view box, optimizer, η or number of updates)
+runs the engine and builds the figures.  Its CPU time on the class server (2 cores, shared) is
+predicted by a model linear in the work, with ``e = eval_cost(surface)`` the cost of one
+evaluation of the surface (formula and exact gradient) relative to a catalog surface's::
+
+    race  (Playground, Lecture: lab.compute):
+        K_RACE + K_RUN·runs + runs·updates·(K_RECORD + K_UPDATE·e) + K_PICTURE·e
+    sweep (pages/sweep.py: lab.sweep):
+        K_SWEEP + optimizers·learning rates·updates·K_SWEEP_UPDATE·e
+
+- ``K_UPDATE·e``: one update of one run in the compiled time loop (optimizer and surface);
+- ``K_RECORD``: keeping every position, gradient, σ and m of it, and the shape-keeping
+  decimation of those records (lab.simulate);
+- ``K_RUN``: the figures' per-run traces; ``K_RACE``: what grows with none of these (the
+  figures' layout and frames, the settings, a catalog surface's picture);
+- ``K_PICTURE·e``: the surface picture, which grows with the formula (a 420 × 420 grid of it
+  in NumPy; cached per surface and view box, counted as if it were not).
+
+The constants are CPU seconds measured on the class server's machine (2 cores: the
+development machine of docs/HOSTING.md) by
+``bench/bench_budget.py``, which prints, for a spread of surfaces, formulas, runs and updates,
+the median measured cost, the model's prediction and their ratio (and a least-squares fit of
+the constants, to recalibrate on another machine).  The model is meant to err on the
+expensive side: predicted ≥ measured for the costly cases.
+
+``LIMIT`` bounds one change.  A change predicted to cost more runs with the largest number of
+updates on the page's scale that fits (the same run, cut short: the first N updates of what was
+asked), and the page says so and what to lower to see all of it (``Plan.message``); when not
+even the fewest updates fit, nothing runs (``OverBudget``).  ``lab.compute.race`` and the
+Sweep page's engine call enforce the plan themselves, so no link can get past it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from surfaces import Surface
+
+from .i18n import t
+
+#: CPU seconds one change may cost (engine, decimation and figures of a cache miss)
+LIMIT = 0.5
+
+#: the race model's constants, CPU seconds: bench/bench_budget.py's least-squares fit over 130
+#: cases (K_RACE 0.030, K_RUN 0.0038, K_RECORD 3.0e-7, K_UPDATE 5.7e-8, K_PICTURE 0.0096),
+#: rounded up so that the costly cases are predicted at or above what they cost (K_RACE: up to
+#: the costliest catalog surface's picture, Beale's, Rastrigin's and Rosenbrock's ~70 ms)
+K_RACE = 0.045
+K_RUN = 0.004
+K_RECORD = 3.2e-7
+K_UPDATE = 7.0e-8
+K_PICTURE = 0.010
+#: the sweep model's constants, CPU seconds.  Most of a sweep's runs at large η diverge and stop
+#: early (the fit, 5.9e-8 a cell, is an average over that); K_SWEEP_UPDATE is the most a cell
+#: cost in any measured sweep: the six costliest presets on the wall surface, where few runs
+#: diverge (556 ms for 6 × 73 × 10,000 with the figure), so the bound holds for every choice
+K_SWEEP = 0.010
+K_SWEEP_UPDATE = 1.35e-7
+
+
+class OverBudget(Exception):
+    """Not even the fewest updates fit the bound: nothing was run.  ``plan`` says why."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        super().__init__(plan.message("en"))
+
+
+# -- the cost of one evaluation ------------------------------------------------------------------
+def eval_cost(surface: Surface) -> float:
+    """What one evaluation of ``surface`` costs relative to a catalog surface's: the one place
+    the model reads it.  A typed formula's ``SurfaceKind.eval_cost`` (surfaces.formula: from its
+    program's instructions and function calls); 1 for a catalog surface."""
+    return float(getattr(surface.kind, "eval_cost", 1.0))
+
+
+# -- the models ----------------------------------------------------------------------------------
+def race_model(e: float, n_runs: int, steps: int) -> float:
+    """The race model for an evaluation cost ``e``."""
+    cells = n_runs * steps
+    return K_RACE + K_RUN * n_runs + cells * (K_RECORD + K_UPDATE * e) + K_PICTURE * e
+
+
+def sweep_model(e: float, n_runs: int, steps: int) -> float:
+    """The sweep model for an evaluation cost ``e`` and ``n_runs`` = optimizers × η."""
+    return K_SWEEP + n_runs * steps * K_SWEEP_UPDATE * e
+
+
+def change_cost(surface: Surface, n_runs: int, steps: int) -> float:
+    """Predicted CPU seconds of a race of ``n_runs`` optimizers × ``steps`` updates on
+    ``surface`` (engine, decimation and both figures, the surface picture included)."""
+    return race_model(eval_cost(surface), n_runs, steps)
+
+
+def sweep_cost(surface: Surface, n_opt: int, n_lr: int, steps: int) -> float:
+    """Predicted CPU seconds of a sweep of ``n_opt`` optimizers × ``n_lr`` learning rates ×
+    ``steps`` updates on ``surface`` (one engine call, final numbers only, and its figure)."""
+    return sweep_model(eval_cost(surface), n_opt * n_lr, steps)
+
+
+# -- the plan for one change ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Plan:
+    """What a change asked for, what it would cost, and what will run."""
+
+    page: str  # "race" or "sweep"
+    asked: int  # updates asked for
+    steps: int  # updates that will run (0: nothing runs)
+    cost: float  # predicted CPU seconds of what was asked
+    n: int  # optimizers asked for
+    max_n: int  # the most optimizers that fit with all the updates asked for (0: none)
+    formula_factor: float | None  # a typed formula: how many times cheaper it must be
+    limit: float = LIMIT
+
+    @property
+    def fits(self) -> bool:
+        return self.steps == self.asked
+
+    @property
+    def refused(self) -> bool:
+        return self.steps == 0
+
+    def message(self, lang: str) -> str:
+        """What the page shows when the change does not fit (empty when it does)."""
+        if self.fits:
+            return ""
+        if self.refused:
+            done = t("budget.refused", lang)
+        else:
+            done = t(f"budget.clamped_{self.page}", lang, steps=f"{self.steps:,}",
+                     asked=f"{self.asked:,}")  # fmt: skip
+        head = t("budget.over", lang, cost=f"{self.cost:.1f}", limit=f"{self.limit:g}", done=done)
+        if self.refused:
+            return head
+        ways = []
+        if 0 < self.max_n < self.n:
+            ways.append(t(f"budget.fewer_{self.page}", lang, n=self.max_n))
+        if self.formula_factor is not None:
+            ways.append(t("budget.shorter_formula", lang, factor=f"{self.formula_factor:.1f}"))
+        how = t("budget.how", lang, asked=f"{self.asked:,}") + "\n" + "\n".join(
+            f"- {w}" for w in ways
+        )
+        return head + (f"\n\n{how}" if ways else "")
+
+
+def _plan(
+    page: str,
+    model: Callable[[float, int, int], float],
+    per_opt: int,
+    n: int,
+    asked: int,
+    options: tuple[int, ...],
+    surface: Surface,
+    limit: float,
+) -> Plan:
+    """The largest option ≤ ``asked`` whose cost fits, and the ways to fit all of it.
+    ``model(e, runs, steps)``; a chosen optimizer is ``per_opt`` runs."""
+    e = eval_cost(surface)
+    full = model(e, n * per_opt, asked)
+    if full <= limit:
+        return Plan(page, asked, asked, full, n, n, None, limit)
+    fitting = [s for s in options if s <= asked and model(e, n * per_opt, s) <= limit]
+    max_n = max((k for k in range(1, n) if model(e, k * per_opt, asked) <= limit), default=0)
+    factor = None
+    if surface.kind.key == "custom":
+        # the model is linear in e: the evaluation cost at which all of it would fit
+        at_zero = model(0.0, n * per_opt, asked)
+        if limit > at_zero:
+            e_fit = e * (limit - at_zero) / (full - at_zero)
+            factor = math.ceil(10 * e / e_fit) / 10
+    return Plan(page, asked, max(fitting, default=0), full, n, max_n, factor, limit)
+
+
+def race_plan(settings: Any, limit: float | None = None) -> Plan:
+    """The plan of a Playground / Lecture ``Settings``: updates on the Playground's scale.
+    ``limit``: ``LIMIT`` unless given."""
+    from .urlstate import STEP_OPTIONS
+
+    return _plan("race", race_model, 1, len(settings.runs), settings.steps, STEP_OPTIONS,
+                 settings.surface, LIMIT if limit is None else limit)  # fmt: skip
+
+
+def sweep_plan(state: Any, n_lr: int, limit: float | None = None) -> Plan:
+    """The plan of a Sweep page's ``SweepState`` with ``n_lr`` learning rates per optimizer."""
+    from .urlstate import SWEEP_STEP_OPTIONS
+
+    return _plan("sweep", sweep_model, n_lr, len(state.presets), state.steps,
+                 SWEEP_STEP_OPTIONS, state.surface, LIMIT if limit is None else limit)  # fmt: skip
+
+
+__all__ = [
+    "LIMIT",
+    "OverBudget",
+    "Plan",
+    "change_cost",
+    "eval_cost",
+    "race_model",
+    "race_plan",
+    "sweep_cost",
+    "sweep_model",
+    "sweep_plan",
+]

@@ -1,0 +1,236 @@
+"""The app's charts: a Plotly figure in a small Streamlit component (``st.components.v2``) that
+draws it with plotly.js's *basic* bundle, and plays the race with an animation that moves only
+what moves.
+
+Why not ``st.plotly_chart`` (measured in headless Chromium with the DevTools protocol,
+bench/bench_page.py; README, Performance):
+
+- its frontend loads plotly.js's full bundle, a 4.7 MB script whose compilation and evaluation
+  took ~0.75 s of the main thread on every fresh visit.  Every figure here is ``scatter`` traces
+  with a layout image, a colour bar and a legend: plotly.js's basic bundle (scatter, bar, pie;
+  1.2 MB, vendored in ``chart_assets/``, npm ``plotly.js-basic-dist-min``, the same plotly.js
+  version as plotly.py's) draws them all, in a fifth of the time;
+- ▶ Play ran ``Plotly.animate`` per frame: each frame re-validated the whole figure (every
+  trace, the 50-stop slider, 200 frames' worth of layout) — ~20–30 ms of main-thread work a
+  frame, 30–43 frames per second where the browser idles at 60.  Here the moving traces (each
+  run's head with its trail, and its markers on the loss and ‖g‖ curves) are drawn in an SVG
+  over the plot during the animation, a few attributes a frame; when it stops, one
+  ``Plotly.restyle`` leaves Plotly's own traces at the frame shown (hover, legend, PNG export);
+- Play, Pause and the scrubber are HTML controls under the plot (large enough for a thumb),
+  not Plotly's slider, whose 50 stops plotly.js measured one by one on every draw.
+
+The figure builders (lab.figures) are unchanged and still make the frames, the buttons and the
+slider: the HTML export (lab.exports) plays with plotly.js's own animation.  ``payload`` turns a
+figure into what the component needs: the figure without frames and animation controls, and
+the animation as one compact array per moving trace.
+
+The component's files are served by Streamlit from ``chart_assets/`` (same origin: the CSP's
+``script-src 'self'`` holds, nothing is evaluated from a string).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+NAME = "esl.chart"  # "<project>.<component>", how Streamlit names a component with an asset dir
+ASSETS = Path(__file__).with_name("chart_assets")
+CONFIG = {"displaylogo": False, "scrollZoom": False, "responsive": False}
+_mounts: weakref.WeakKeyDictionary[Any, Callable[..., Any]] = weakref.WeakKeyDictionary()
+#: (id(figure), its config) -> (the figure, the payload): a cached figure's, made once
+_payloads: dict[tuple[int, str], tuple[weakref.ref, str]] = {}
+_lock = threading.Lock()
+
+
+def _mount() -> Callable[..., Any]:
+    """The component's mount function on the running Streamlit (one per runtime: AppTest makes
+    one per test).  Its asset directory is declared the way an installed component package
+    declares it in its pyproject.toml; the app is not a package, so it is declared here."""
+    from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
+    from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
+
+    manager = get_bidi_component_manager()
+    with _lock:
+        mount = _mounts.get(manager)
+        if mount is None:
+            if manager.get_component_asset_root(NAME) is None:
+                project, name = NAME.split(".")
+                manifest = ComponentManifest(
+                    name=project, version="1",
+                    components=[ComponentConfig(name=name, asset_dir=ASSETS.name)],
+                )  # fmt: skip
+                manager.register_from_manifest(manifest, ASSETS.parent)
+            mount = st.components.v2.component(NAME, js="chart.js", isolate_styles=False)
+            # the module's URL carries its version (lab.serve lets browsers keep it)
+            definition = manager.get(NAME)
+            if definition is not None and definition.js_url == "chart.js":
+                registry_log = logging.getLogger("streamlit.components.v2.component_registry")
+                level = registry_log.level  # (not "overwriting a definition": it is ours)
+                registry_log.setLevel(logging.ERROR)
+                try:
+                    manager.register(replace(definition, js_asset_relative_path=MODULE_URL))
+                finally:
+                    registry_log.setLevel(level)
+            _mounts[manager] = mount
+    return mount
+
+
+PLOTLY_JS = "plotly-basic-4.1.1.min.js"  # chart_assets/; chart.js loads the same file
+#: chart.js with its version: the browser may keep it as long as the file is the same
+MODULE_URL = "chart.js?v=" + hashlib.sha256((ASSETS / "chart.js").read_bytes()).hexdigest()[:12]
+PRELOAD_KEY = "esl_chart_preload"
+
+
+def preload() -> None:
+    """Load plotly.js and the component's module as the first thing a page sends (app.py,
+    every page), before the page's script runs: the browser fetches and evaluates them while
+    the server computes, instead of after the chart's element has arrived (measured: plotly.js
+    was requested ~0.7 s after the chart on a reload, behind the rendering of the sidebar).
+    Classic and module ``<script src>`` of the same origin (the CSP's script-src 'self');
+    ``st.html`` re-creates script elements only with ``unsafe_allow_javascript`` — these are
+    constants, no user text is in them.
+    The container is not displayed (no gap)."""
+    _mount()  # the files are served once the component is registered
+    with st.container(key=PRELOAD_KEY):
+        st.html(
+            f"<style>.st-key-{PRELOAD_KEY} {{ display: none; }}</style>"
+            f'<script src="_stcore/bidi-components/{NAME}/{PLOTLY_JS}" async '
+            f'data-esl-plotly="1"></script>'
+            f'<script type="module" src="_stcore/bidi-components/{NAME}/{MODULE_URL}"></script>',
+            unsafe_allow_javascript=True,
+        )  # fmt: skip
+
+
+def _animate_menu(layout: dict[str, Any]) -> dict[str, Any] | None:
+    for menu in layout.get("updatemenus") or []:
+        if any(b.get("method") == "animate" for b in menu.get("buttons", [])):
+            return menu
+    return None
+
+
+def payload(fig: dict[str, Any], config: dict[str, Any] | None = None) -> str:
+    """The component's data for ``fig`` (a figure dict of lab.figures), as a JSON string: the
+    figure without its frames and animation controls, and the animation (``anim``) if it has
+    frames.  A string, so an unchanged chart is not redrawn on a rerun."""
+    frames = fig.get("frames") or []
+    layout = dict(fig.get("layout") or {})
+    out: dict[str, Any] = {"config": {**CONFIG, **(config or {})}}
+    if frames:
+        traces = list(frames[0]["traces"])
+        xs: list[list[Any]] = [[] for _ in traces]
+        ys: list[list[Any]] = [[] for _ in traces]
+        trail = [0] * len(traces)
+        for f in frames:
+            for n, d in enumerate(f["data"]):
+                x, y = d.get("x") or [None], d.get("y") or [None]
+                xs[n].append(x[-1])
+                ys[n].append(y[-1])
+                trail[n] = max(trail[n], len(x) - 1)
+        menu = _animate_menu(layout) or {"buttons": []}
+        buttons = menu["buttons"]
+        playing = [b for b in buttons if b["args"][0] is None]
+        ms = [b["args"][1]["frame"]["duration"] for b in playing] or [10, 30]
+        sliders = [s for s in layout.get("sliders") or []
+                   if any(step.get("method") == "animate" for step in s.get("steps", []))]
+        prefix = sliders[0].get("currentvalue", {}).get("prefix", "t = ") if sliders else "t = "
+        labels = [b["label"] for b in buttons]
+        out["anim"] = {
+            "traces": traces, "names": [f["name"] for f in frames], "x": xs, "y": ys,
+            "trail": trail,
+            "labels": {"play": labels[0] if labels else "▶", "slow": labels[1] if len(labels) > 2
+                       else "▶ ½", "pause": labels[-1] if labels else "⏸", "prefix": prefix},
+            "ms": {"play": ms[0], "slow": ms[1] if len(ms) > 1 else 3 * ms[0]},
+        }  # fmt: skip
+        # The HTML controls replace Plotly's: their room at the bottom is not needed.
+        layout["updatemenus"] = [m for m in layout.get("updatemenus") or [] if m is not menu]
+        layout["sliders"] = [s for s in layout.get("sliders") or [] if s not in sliders]
+        margin = dict(layout.get("margin") or {})
+        if margin.get("b", 0) > 70:
+            margin["b"] = 70
+        layout["margin"] = margin
+    out["figure"] = {"data": fig.get("data") or [], "layout": layout}
+    try:
+        return json.dumps(out, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # a NaN or an infinity: JSON has none (the browser's parser refuses them)
+        return json.dumps(_finite(out), separators=(",", ":"), allow_nan=False)
+
+
+def _finite(v: Any) -> Any:
+    """``v`` with every non-finite float made ``None`` (a gap, as plotly.js reads it)."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_finite(x) for x in v]
+    return v
+
+
+def _figure_dict(fig: Any) -> dict[str, Any]:
+    return fig if isinstance(fig, dict) else fig.to_dict()
+
+
+def chart(
+    fig: Any, *, key: str, on_click: Callable[[], None] | None = None,
+    config: dict[str, Any] | None = None,
+) -> Any:  # fmt: skip
+    """Draw ``fig`` (a figure dict, or ``lab.figures.prebuilt``'s Figure) full width.
+    ``on_click`` runs (as a widget callback) when a point is clicked; ``clicked(key)`` then
+    gives it.  The payload of a cached figure object is made once."""
+    slot = (id(fig), json.dumps(config, sort_keys=True) if config else "")
+    cached = None if isinstance(fig, dict) else _payloads.get(slot)
+    if cached is not None and cached[0]() is fig:
+        data = cached[1]
+    else:
+        data = payload(_figure_dict(fig), config)
+        if not isinstance(fig, dict):
+            with _lock:
+                _payloads[slot] = (weakref.ref(fig), data)
+            weakref.finalize(fig, _payloads.pop, slot, None)
+    callbacks = {"on_click_change": on_click or (lambda: None)}
+    return _mount()(key=key, data=data, width="stretch", height="content", **callbacks)
+
+
+def clicked(key: str) -> dict[str, Any] | None:
+    """The point last clicked on the chart ``key`` ({x, y, curve_number, point_number}), in
+    its ``on_click`` callback."""
+    result = st.session_state.get(key)
+    if result is None:
+        return None
+    value = result.get("click") if hasattr(result, "get") else getattr(result, "click", None)
+    return value if isinstance(value, dict) else None
+
+
+# -- for tests (streamlit.testing's AppTest) ---------------------------------------------------
+def elements(at: Any) -> list[Any]:
+    """The charts of this component on an AppTest page (``at.get("plotly_chart")`` before)."""
+    return [e for e in at.get("bidi_component") if e.proto.component_name == NAME]
+
+
+def figure_of(element: Any) -> dict[str, Any]:
+    """The figure a chart element draws, its animation as plotly.js frames again (each frame
+    the moving traces' points: a head and its trail, as lab.figures makes them)."""
+    spec = json.loads(json.loads(element.proto.json))
+    fig = dict(spec["figure"])
+    anim = spec.get("anim")
+    if anim:
+        frames = []
+        for k, name in enumerate(anim["names"]):
+            data = []
+            for n, trail in enumerate(anim["trail"]):
+                lo = max(0, k - trail)
+                data.append({"x": anim["x"][n][lo : k + 1], "y": anim["y"][n][lo : k + 1]})
+            frames.append({"name": name, "data": data, "traces": anim["traces"]})
+        fig["frames"] = frames
+        fig["anim"] = anim  # with the Play, Slow and Pause buttons' labels
+    return fig
