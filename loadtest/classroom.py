@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
 import signal
@@ -45,7 +44,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.exceptions import ConnectionClosed
 
-from loadtest.load import ROOT, Dropped, Session, Stats, free_port, summary, wait_healthy
+from loadtest.live import start
+from loadtest.load import ROOT, Dropped, Session, Stats, summary
 
 PAGE = "classroom"
 RECEIPT = re.compile(r"#(\d+)\b")
@@ -56,15 +56,7 @@ TRY_LRS = (1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2)
 # -- the app, with its database -----------------------------------------------------------------
 def start_app(log: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     """`streamlit run app.py` on a free port with ``env`` (DATABASE_URL / ESL_DATA_DIR)."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                            env={**os.environ, **env})  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url)
-    return proc, url
+    return start(log=log, env=env)
 
 
 def make_experiment(database_url: str, steps: int = 200) -> tuple[str, str]:

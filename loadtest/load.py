@@ -62,7 +62,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -77,6 +76,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
+
+from loadtest.live import start
 
 ROOT = Path(__file__).resolve().parent.parent
 SUCCESS_NAMES = {"FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"}
@@ -485,38 +486,6 @@ class Monitor:
         return s
 
 
-# -- starting the app ---------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(url: str, timeout: float = 90) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not become healthy in {timeout} s")
-
-
-def start_app(log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
-    out = log.open("wb")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url)
-    return proc, url
-
-
 # -- the report ---------------------------------------------------------------------------------
 def pct(values: list[float], q: float) -> float | None:
     if not values:
@@ -683,7 +652,7 @@ def run(args: argparse.Namespace, stamp: str, adversaries: int = 0
     pids = list(args.pid)
     url = args.url
     if args.start:
-        proc, url = start_app(ROOT / "artifacts" / f"loadtest-{stamp}-server.log")
+        proc, url = start(log=ROOT / "artifacts" / f"loadtest-{stamp}-server.log")
         pids.append(proc.pid)
         print(f"started {url} (pid {proc.pid})", flush=True)
     args.url = url.rstrip("/")

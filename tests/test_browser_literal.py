@@ -12,73 +12,33 @@
 from __future__ import annotations
 
 import string
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode
 
 import pytest
 from hostile_text import EVIL, NASTY, ORDINARY, PAYLOADS, user_message_keys
-from test_browser import CHROMIUM, FLAGS, SHOTS, free_port, no_exception
+from test_browser import SHOTS, no_exception
 
 from lab import urlstate
 from lab.i18n import LANGUAGES, msg, table, tm
 from lab.plaintext import JOINER, md_unliteral, visible
+from loadtest.live import NotHealthy, serving
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def serve(script: str):
-    port = free_port()
-    log = ROOT / "artifacts" / f"streamlit-{Path(script).stem}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: see {log}")
     try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        with serving(script, log=ROOT / "artifacts" / f"streamlit-{Path(script).stem}.log") as (_, url):
+            yield url
+    except NotHealthy as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def app():
-    yield from serve("app.py")
+def app(server):
+    return server
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from loadtest.load import Session, Stats, _status_kb, parse_args, start_app, tree
+from loadtest.live import start
+from loadtest.load import Session, Stats, _status_kb, parse_args, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 #: RSS may grow by at most this much between the 20th and the 1,000th formula (issue 10)
@@ -92,7 +93,7 @@ async def _drive(url: str, pid: int, n: int) -> tuple[float, float, Stats]:
 
 @pytest.mark.slow
 def test_thousand_formulas_through_one_live_session(tmp_path: Path) -> None:
-    proc, url = start_app(tmp_path / "app.log")
+    proc, url = start(log=tmp_path / "app.log")
     try:
         after20, after1000, stats = asyncio.run(_drive(url, proc.pid, 1000))
     finally:

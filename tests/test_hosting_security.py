@@ -19,9 +19,7 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import tomllib
 import urllib.error
@@ -36,6 +34,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+
+from loadtest import live
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
@@ -59,50 +59,22 @@ SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-content-typ
 
 
 # -- processes ----------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_healthy(url: str, what: str, log: Path) -> None:
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"{what} did not become healthy: see {log}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        live.wait_healthy(url, 90, log=log)
+    except live.NotHealthy:
+        pytest.fail(f"{what} did not become healthy: see {log}")
 
 
 @pytest.fixture(scope="module")
 def app():
     """`streamlit run app.py` as deployed (file watcher off); yields (url, pid)."""
-    port = free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "streamlit-hosting-security.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, "streamlit", log)
-        yield url, proc.pid
-    finally:
-        stop(proc)
+        with live.serving("app.py", log=log) as (proc, url):
+            yield url, proc.pid
+    except live.NotHealthy:
+        pytest.fail(f"streamlit did not become healthy: see {log}")
 
 
 def start_nginx(app_url: str, run_dir: Path, frame_ancestors: str | None):
@@ -110,7 +82,7 @@ def start_nginx(app_url: str, run_dir: Path, frame_ancestors: str | None):
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         pytest.fail("nginx is missing: scripts/test.sh installs Debian's nginx")
-    port = free_port()
+    port = live.free_port()
     env = dict(os.environ, ESL_RUN_DIR=str(run_dir), ESL_PORT=str(port),
                ESL_APP_PORTS=str(urlsplit(app_url).port))  # fmt: skip
     env.pop("ESL_FRAME_ANCESTORS", None)
@@ -130,14 +102,14 @@ def start_nginx(app_url: str, run_dir: Path, frame_ancestors: str | None):
 def proxy(app, tmp_path_factory):
     proc, url = start_nginx(app[0], tmp_path_factory.mktemp("nginx"), None)
     yield url
-    stop(proc)
+    live.stop(proc)
 
 
 @pytest.fixture(scope="module")
 def course_proxy(app, tmp_path_factory):
     proc, url = start_nginx(app[0], tmp_path_factory.mktemp("nginx-course"), COURSE)
     yield url
-    stop(proc)
+    live.stop(proc)
 
 
 # -- a real session -----------------------------------------------------------------------------
@@ -389,53 +361,48 @@ IMAGE = ".js-plotly-plot .imagelayer image"
 
 
 @pytest.mark.browser
-def test_pages_work_in_chromium_under_the_csp(proxy):
-    from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, FLAGS, head_x, wait_for_race
+def test_pages_work_in_chromium_under_the_csp(proxy, browser):
+    from test_browser import head_x, wait_for_race
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        ctx.add_init_script(WATCH)
-        page = ctx.new_page()
-        console: list[str] = []
-        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-        violations: list[str] = []
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    ctx.add_init_script(WATCH)
+    page = ctx.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    violations: list[str] = []
 
-        def check(where: str) -> None:
-            violations.extend(f"{where}: {v}" for v in page.evaluate("window.__csp"))
+    def check(where: str) -> None:
+        violations.extend(f"{where}: {v}" for v in page.evaluate("window.__csp"))
 
-        page.goto(proxy + "/playground?steps=500")
-        wait_for_race(page)  # the surface picture (a data: PNG) and the animation frames
-        start = head_x(page)
-        page.get_by_text("▶ Play", exact=True).click()
-        page.wait_for_function(f"() => document.querySelector('.js-plotly-plot')._esl.head(0)[0]"
-                               f" !== {start}", timeout=20_000)  # fmt: skip
-        page.locator(".js-plotly-plot").first.hover()  # Plotly's PNG export draws a blob: image
-        with page.expect_download(timeout=15_000) as png:
-            page.locator(".js-plotly-plot .modebar-btn[data-title*='PNG']").first.click()
-        assert png.value.suggested_filename.endswith(".png")
-        page.get_by_role("tab").filter(has_text="Download").click()
-        with page.expect_download(timeout=15_000) as csv:
-            page.locator("[data-testid='stDownloadButton'] button").first.click()
-        assert Path(csv.value.path()).read_text().startswith("run,optimizer,t,")
-        check("playground")
+    page.goto(proxy + "/playground?steps=500")
+    wait_for_race(page)  # the surface picture (a data: PNG) and the animation frames
+    start = head_x(page)
+    page.get_by_text("▶ Play", exact=True).click()
+    page.wait_for_function(f"() => document.querySelector('.js-plotly-plot')._esl.head(0)[0]"
+                           f" !== {start}", timeout=20_000)  # fmt: skip
+    page.locator(".js-plotly-plot").first.hover()  # Plotly's PNG export draws a blob: image
+    with page.expect_download(timeout=15_000) as png:
+        page.locator(".js-plotly-plot .modebar-btn[data-title*='PNG']").first.click()
+    assert png.value.suggested_filename.endswith(".png")
+    page.get_by_role("tab").filter(has_text="Download").click()
+    with page.expect_download(timeout=15_000) as csv:
+        page.locator("[data-testid='stDownloadButton'] button").first.click()
+    assert Path(csv.value.path()).read_text().startswith("run,optimizer,t,")
+    check("playground")
 
-        page.goto(proxy + "/lecture?section=s3")
-        wait_for_race(page)
-        page.wait_for_selector(".katex", timeout=30_000)
-        page.wait_for_function("document.fonts.check('16px KaTeX_Main')", timeout=20_000)
-        check("lecture")
+    page.goto(proxy + "/lecture?section=s3")
+    wait_for_race(page)
+    page.wait_for_selector(".katex", timeout=30_000)
+    page.wait_for_function("document.fonts.check('16px KaTeX_Main')", timeout=20_000)
+    check("lecture")
 
-        page.goto(proxy + "/sweep")
-        page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=60_000)
-        check("sweep")
-        ARTIFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=ARTIFACTS / "screenshots" / "sweep-behind-nginx-csp.png")
-        browser.close()
+    page.goto(proxy + "/sweep")
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=60_000)
+    check("sweep")
+    ARTIFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "screenshots" / "sweep-behind-nginx-csp.png")
+    ctx.close()
     assert not violations, violations
     csp_console = [c for c in console if "Content Security Policy" in c or "pageerror" in c]
     assert not csp_console, csp_console
