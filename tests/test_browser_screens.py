@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from PIL import Image
-from test_browser import SHOTS, browser, no_exception, server  # noqa: F401 (fixtures)
+from test_browser import SHOTS, no_exception
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,7 @@ def overlaps(boxes: list[dict], slack: float = 1.0) -> list[str]:
     return out
 
 
-def open_screen(browser, url: str, screen: dict, charts: int = 0):  # noqa: F811
+def open_screen(browser, url: str, screen: dict, charts: int = 0):
     context = browser.new_context(**screen)
     page = context.new_page()
     errors: list[str] = []
@@ -116,7 +116,7 @@ def test_overlap_check_finds_overlaps():
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
-def test_every_page_fits_phones_and_tablets(server, browser, screen):  # noqa: F811
+def test_every_page_fits_phones_and_tablets(server, browser, screen):
     for name, (path, charts) in PAGES.items():
         context, page, errors = open_screen(browser, server + path, SCREENS[screen], charts)
         no_exception(page)
@@ -147,7 +147,7 @@ def test_every_page_fits_phones_and_tablets(server, browser, screen):  # noqa: F
         context.close()
 
 
-def test_phone_playground_in_chinese(server, browser):  # noqa: F811
+def test_phone_playground_in_chinese(server, browser):
     context, page, errors = open_screen(browser, server + "/playground?lang=zh",
                                         SCREENS["phone"], charts=2)  # fmt: skip
     page.get_by_text("实验场").first.wait_for()
@@ -175,7 +175,7 @@ def chart_area(page) -> float:
     ("playground", "/playground", "en"), ("lecture", "/lecture?section=s3", "en"),
     ("playground", "/playground", "zh"),
 ])  # fmt: skip
-def test_present_mode_on_the_projector(server, browser, name, path, lang):  # noqa: F811
+def test_present_mode_on_the_projector(server, browser, name, path, lang):
     sep = "&" if "?" in path else "?"
     lang_q = "&lang=zh" if lang == "zh" else ""
     normal = {}
@@ -231,7 +231,7 @@ def test_present_mode_on_the_projector(server, browser, name, path, lang):  # no
     context.close()
 
 
-def test_the_gif_for_slides_downloads_and_decodes(server, browser):  # noqa: F811
+def test_the_gif_for_slides_downloads_and_decodes(server, browser):
     context, page, errors = open_screen(browser, server + "/playground?steps=200",
                                         {"viewport": {"width": 1280, "height": 900}}, charts=1)
     page.get_by_role("tab", name="Download").click()
