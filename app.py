@@ -25,11 +25,14 @@ PAGES = [
             icon=":material/sports_score:", url_path="playground"),
     st.Page("pages/sweep.py", title=t("nav.sweep", lang), icon=":material/ssid_chart:",
             url_path="sweep"),
+    st.Page("pages/basins.py", title=t("basins.nav", lang), icon=":material/blur_on:",
+            url_path="basins"),
     st.Page("pages/classroom.py", title=t("class.nav", lang), icon=":material/groups:",
             url_path="classroom"),
 ]  # fmt: skip
 
 page = st.navigation(PAGES)
-if page.url_path in ("", "lecture", "playground", "sweep"):  # the pages drawn with lab.chart
+# the pages drawn with lab.chart
+if page.url_path in ("", "lecture", "playground", "sweep", "basins"):
     preload()  # its plotly.js, fetched while the page's script runs (the class page: its own)
 page.run()

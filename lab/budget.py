@@ -7,8 +7,9 @@ evaluation of the surface (formula and exact gradient) relative to a catalog sur
 
     race  (Playground, Lecture: lab.compute):
         K_RACE + K_RUN·runs + runs·updates·(K_RECORD + K_UPDATE·e) + K_PICTURE·e
+        + updates·H·K_HESS
     sweep (pages/sweep.py: lab.sweep):
-        K_SWEEP + optimizers·learning rates·updates·K_SWEEP_UPDATE·e
+        K_SWEEP + optimizers·learning rates·updates·K_SWEEP_UPDATE·e + updates·H·K_HESS
 
 - ``K_UPDATE·e``: one update of one run in the compiled time loop (optimizer and surface);
 - ``K_RECORD``: keeping every position, gradient, σ and m of it, and the shape-keeping
@@ -16,7 +17,11 @@ evaluation of the surface (formula and exact gradient) relative to a catalog sur
 - ``K_RUN``: the figures' per-run traces; ``K_RACE``: what grows with none of these (the
   figures' layout and frames, the settings, a catalog surface's picture);
 - ``K_PICTURE·e``: the surface picture, which grows with the formula (a 420 × 420 grid of it
-  in NumPy; cached per surface and view box, counted as if it were not).
+  in NumPy; cached per surface and view box, counted as if it were not);
+- ``H·K_HESS``: the second derivatives — H is the number of Hessian evaluations an update of
+  all the runs makes (``hessian_rate``: 1 a Newton run, 1/k a Sophia run that estimates its
+  curvature every k-th update, 0 the first-order parts) times the surface's
+  ``hess_eval_cost`` (1 for a catalog surface, a typed formula's from its Hessian program).
 
 The constants are CPU seconds measured on the class server's machine (2 cores: the
 development machine of docs/HOSTING.md) by
@@ -35,10 +40,11 @@ Sweep page's engine call enforce the plan themselves, so no link can get past it
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from optimizers import M_PARTS, PRESETS, Optimizer, preset
 from surfaces import Surface
 
 from .i18n import t
@@ -61,6 +67,10 @@ K_PICTURE = 0.010
 #: diverge (556 ms for 6 × 73 × 10,000 with the figure), so the bound holds for every choice
 K_SWEEP = 0.010
 K_SWEEP_UPDATE = 1.35e-7
+#: one Hessian evaluation (with what a second-order part does with it), per unit of the
+#: surface's ``hess_eval_cost``: Newton's update costs 49–73 ns more than gradient descent's
+#: on the catalog surfaces (bench/bench_engine.py's machine, issue 14), rounded up
+K_HESS = 7.0e-8
 
 
 class OverBudget(Exception):
@@ -79,28 +89,55 @@ def eval_cost(surface: Surface) -> float:
     return float(getattr(surface.kind, "eval_cost", 1.0))
 
 
+def hessian_rate(optimizers: Iterable[Optimizer]) -> float:
+    """Hessian evaluations one update of all these runs makes: 1 for a part that needs it every
+    update (Newton), 1/k for Sophia (every k-th update: ``hessian_period``), 0 for the rest."""
+    rate = 0.0
+    for o in optimizers:
+        if M_PARTS[o.m].needs_hessian:
+            k = int(o.hessian_period) if o.m == "sophia" else 1
+            rate += 1.0 / max(k, 1)
+    return rate
+
+
+def hess_cost(surface: Surface, optimizers: Iterable[Optimizer]) -> float:
+    """H of the models: ``hessian_rate`` times the surface's ``hess_eval_cost`` (which is only
+    asked for when some run needs the Hessian: a typed formula builds its Hessian program)."""
+    rate = hessian_rate(optimizers)
+    return rate * float(surface.hess_eval_cost) if rate > 0.0 else 0.0
+
+
 # -- the models ----------------------------------------------------------------------------------
-def race_model(e: float, n_runs: int, steps: int) -> float:
-    """The race model for an evaluation cost ``e``."""
+def race_model(e: float, n_runs: int, steps: int, hess: float = 0.0) -> float:
+    """The race model for an evaluation cost ``e`` (and H = ``hess``, see ``hess_cost``)."""
     cells = n_runs * steps
-    return K_RACE + K_RUN * n_runs + cells * (K_RECORD + K_UPDATE * e) + K_PICTURE * e
+    return (K_RACE + K_RUN * n_runs + cells * (K_RECORD + K_UPDATE * e) + K_PICTURE * e
+            + steps * hess * K_HESS)  # fmt: skip
 
 
-def sweep_model(e: float, n_runs: int, steps: int) -> float:
-    """The sweep model for an evaluation cost ``e`` and ``n_runs`` = optimizers × η."""
-    return K_SWEEP + n_runs * steps * K_SWEEP_UPDATE * e
+def sweep_model(e: float, n_runs: int, steps: int, hess: float = 0.0) -> float:
+    """The sweep model for an evaluation cost ``e`` and ``n_runs`` = optimizers × η (and
+    H = ``hess``, the Hessian evaluations of one update of all of them, see ``hess_cost``)."""
+    return K_SWEEP + n_runs * steps * K_SWEEP_UPDATE * e + steps * hess * K_HESS
 
 
-def change_cost(surface: Surface, n_runs: int, steps: int) -> float:
+def change_cost(
+    surface: Surface, n_runs: int, steps: int, optimizers: Iterable[Optimizer] = ()
+) -> float:
     """Predicted CPU seconds of a race of ``n_runs`` optimizers × ``steps`` updates on
-    ``surface`` (engine, decimation and both figures, the surface picture included)."""
-    return race_model(eval_cost(surface), n_runs, steps)
+    ``surface`` (engine, decimation and both figures, the surface picture included);
+    ``optimizers``: the runs, when some may evaluate the Hessian."""
+    return race_model(eval_cost(surface), n_runs, steps, hess_cost(surface, optimizers))
 
 
-def sweep_cost(surface: Surface, n_opt: int, n_lr: int, steps: int) -> float:
+def sweep_cost(
+    surface: Surface, n_opt: int, n_lr: int, steps: int, optimizers: Iterable[Optimizer] = ()
+) -> float:
     """Predicted CPU seconds of a sweep of ``n_opt`` optimizers × ``n_lr`` learning rates ×
-    ``steps`` updates on ``surface`` (one engine call, final numbers only, and its figure)."""
-    return sweep_model(eval_cost(surface), n_opt * n_lr, steps)
+    ``steps`` updates on ``surface`` (one engine call, final numbers only, and its figure);
+    ``optimizers``: the ``n_opt`` optimizers, when some may evaluate the Hessian."""
+    return sweep_model(eval_cost(surface), n_opt * n_lr, steps,
+                       n_lr * hess_cost(surface, optimizers))  # fmt: skip
 
 
 # -- the plan for one change ---------------------------------------------------------------------
@@ -150,26 +187,33 @@ class Plan:
 
 def _plan(
     page: str,
-    model: Callable[[float, int, int], float],
+    model: Callable[[float, int, int, float], float],
     per_opt: int,
     n: int,
     asked: int,
     options: tuple[int, ...],
     surface: Surface,
     limit: float,
+    hess: float = 0.0,
 ) -> Plan:
     """The largest option ≤ ``asked`` whose cost fits, and the ways to fit all of it.
-    ``model(e, runs, steps)``; a chosen optimizer is ``per_opt`` runs."""
+    ``model(e, runs, steps, H)``; a chosen optimizer is ``per_opt`` runs; ``hess``: H of all
+    ``n`` optimizers (for fewer, in proportion: the average optimizer's share)."""
     e = eval_cost(surface)
-    full = model(e, n * per_opt, asked)
+    h_one = hess / n if n else 0.0
+
+    def cost(e: float, k: int, steps: int) -> float:
+        return model(e, k * per_opt, steps, h_one * k)
+
+    full = cost(e, n, asked)
     if full <= limit:
         return Plan(page, asked, asked, full, n, n, None, limit)
-    fitting = [s for s in options if s <= asked and model(e, n * per_opt, s) <= limit]
-    max_n = max((k for k in range(1, n) if model(e, k * per_opt, asked) <= limit), default=0)
+    fitting = [s for s in options if s <= asked and cost(e, n, s) <= limit]
+    max_n = max((k for k in range(1, n) if cost(e, k, asked) <= limit), default=0)
     factor = None
     if surface.kind.key == "custom":
         # the model is linear in e: the evaluation cost at which all of it would fit
-        at_zero = model(0.0, n * per_opt, asked)
+        at_zero = cost(0.0, n, asked)
         if limit > at_zero:
             e_fit = e * (limit - at_zero) / (full - at_zero)
             factor = math.ceil(10 * e / e_fit) / 10
@@ -182,15 +226,21 @@ def race_plan(settings: Any, limit: float | None = None) -> Plan:
     from .urlstate import STEP_OPTIONS
 
     return _plan("race", race_model, 1, len(settings.runs), settings.steps, STEP_OPTIONS,
-                 settings.surface, LIMIT if limit is None else limit)  # fmt: skip
+                 settings.surface, LIMIT if limit is None else limit,
+                 hess_cost(settings.surface, settings.runs))  # fmt: skip
 
 
 def sweep_plan(state: Any, n_lr: int, limit: float | None = None) -> Plan:
     """The plan of a Sweep page's ``SweepState`` with ``n_lr`` learning rates per optimizer."""
     from .urlstate import SWEEP_STEP_OPTIONS
 
+    # the presets' names (or Optimizers); anything else (lab.fairrace's placeholders) is taken
+    # for a first-order part
+    opts = [p if isinstance(p, Optimizer) else preset(p) for p in state.presets
+            if isinstance(p, Optimizer) or p in PRESETS]  # fmt: skip
     return _plan("sweep", sweep_model, n_lr, len(state.presets), state.steps,
-                 SWEEP_STEP_OPTIONS, state.surface, LIMIT if limit is None else limit)  # fmt: skip
+                 SWEEP_STEP_OPTIONS, state.surface, LIMIT if limit is None else limit,
+                 n_lr * hess_cost(state.surface, opts))  # fmt: skip
 
 
 __all__ = [
@@ -199,6 +249,8 @@ __all__ = [
     "Plan",
     "change_cost",
     "eval_cost",
+    "hess_cost",
+    "hessian_rate",
     "race_model",
     "race_plan",
     "sweep_cost",

@@ -19,10 +19,14 @@ bench/bench_page.py; README, Performance):
 - Play, Pause and the scrubber are HTML controls under the plot (large enough for a thumb),
   not Plotly's slider, whose 50 stops plotly.js measured one by one on every draw.
 
-The figure builders (lab.figures) are unchanged and still make the frames, the buttons and the
-slider: the HTML export (lab.exports) plays with plotly.js's own animation.  ``payload`` turns a
-figure into what the component needs: the figure without frames and animation controls, and
-the animation as one compact array per moving trace.
+A figure may bring its layout for the other kind of screen (lab.figures.with_alt): the chart
+draws the narrow (phone) layout when its own width is below ``NARROW_BELOW`` and the wide one
+from there up, and lays itself out anew when a resize crosses it (lab/screen.py).
+
+The figure builders (lab.figures) still make the frames, the buttons and the slider: the HTML
+export (lab.exports) plays with plotly.js's own animation.  ``payload`` turns a figure into
+what the component needs: the figure without frames and animation controls, and the animation
+as one compact array per moving trace.
 
 The component's files are served by Streamlit from ``chart_assets/`` (same origin: the CSP's
 ``script-src 'self'`` holds, nothing is evaluated from a string).
@@ -38,10 +42,13 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+
+from .figures import ALT, COMPACT, NARROW_BELOW
 
 NAME = "esl.chart"  # "<project>.<component>", how Streamlit names a component with an asset dir
 ASSETS = Path(__file__).with_name("chart_assets")
@@ -121,10 +128,18 @@ def _animate_menu(layout: dict[str, Any]) -> dict[str, Any] | None:
 def payload(fig: dict[str, Any], config: dict[str, Any] | None = None) -> str:
     """The component's data for ``fig`` (a figure dict of lab.figures), as a JSON string: the
     figure without its frames and animation controls, and the animation (``anim``) if it has
-    frames.  A string, so an unchanged chart is not redrawn on a rerun."""
+    frames; a figure with a layout for the other kind of screen (lab.figures.with_alt) brings
+    it (``alt``: the layout keys and traces that differ, its config, whether it is the narrow
+    one) and the width below which the narrow one is drawn (``narrowBelow``).
+    A string, so an unchanged chart is not redrawn on a rerun."""
     frames = fig.get("frames") or []
     layout = dict(fig.get("layout") or {})
-    out: dict[str, Any] = {"config": {**CONFIG, **(config or {})}}
+    alt = fig.get(ALT)
+    config = {**CONFIG, **(config or {})}
+    if alt:  # two layouts: a narrow one has no toolbar (it would cover the legend, and touch
+        # has no hover to reveal it), a wide one has Plotly's (lab.screen.chart_config)
+        config = _toolbar(config, narrow=alt["variant"] != COMPACT)
+    out: dict[str, Any] = {"config": config}
     if frames:
         traces = list(frames[0]["traces"])
         xs: list[list[Any]] = [[] for _ in traces]
@@ -154,15 +169,46 @@ def payload(fig: dict[str, Any], config: dict[str, Any] | None = None) -> str:
         # The HTML controls replace Plotly's: their room at the bottom is not needed.
         layout["updatemenus"] = [m for m in layout.get("updatemenus") or [] if m is not menu]
         layout["sliders"] = [s for s in layout.get("sliders") or [] if s not in sliders]
-        margin = dict(layout.get("margin") or {})
-        if margin.get("b", 0) > 70:
-            margin["b"] = 70
-        layout["margin"] = margin
-    out["figure"] = {"data": fig.get("data") or [], "layout": layout}
+        layout["margin"] = _short_bottom(layout.get("margin"))
+    out["figure"] = {"data": [_hover_points(tr) for tr in fig.get("data") or []],
+                     "layout": layout}
+    if alt:
+        other = dict(alt["layout"])
+        if frames and other.get("margin"):
+            other["margin"] = _short_bottom(other["margin"])
+        out["alt"] = {
+            "layout": other, "data": alt["data"], "narrow": alt["variant"] == COMPACT,
+            "config": _toolbar(config, narrow=alt["variant"] == COMPACT),
+        }  # fmt: skip
+        out["narrowBelow"] = NARROW_BELOW
     try:
         return json.dumps(out, separators=(",", ":"), allow_nan=False)
     except ValueError:  # a NaN or an infinity: JSON has none (the browser's parser refuses them)
         return json.dumps(_finite(out), separators=(",", ":"), allow_nan=False)
+
+
+def _hover_points(trace: dict[str, Any]) -> dict[str, Any]:
+    """An invisible markers trace (the race's hover and click grid: 625 points of opacity 0)
+    as an invisible line through the same points: plotly.js hovers and clicks on a line's
+    points alike, and draws one path instead of styling a node per point (a third of the race
+    chart's drawing)."""
+    marker = trace.get("marker") or {}
+    if trace.get("mode") != "markers" or marker.get("opacity") != 0:
+        return trace
+    return {**trace, "mode": "lines", "line": {"width": 0, "color": marker.get("color", "#000")}}
+
+
+def _toolbar(config: dict[str, Any], narrow: bool) -> dict[str, Any]:
+    out = {k: v for k, v in config.items() if k != "displayModeBar"}
+    return {**out, "displayModeBar": False} if narrow else out
+
+
+def _short_bottom(margin: dict[str, Any] | None) -> dict[str, Any]:
+    """The bottom margin of a figure whose Plotly controls lab.chart replaced: ≤ 70 px."""
+    margin = dict(margin or {})
+    if margin.get("b", 0) > 70:
+        margin["b"] = 70
+    return margin
 
 
 def _finite(v: Any) -> Any:
@@ -180,13 +226,45 @@ def _figure_dict(fig: Any) -> dict[str, Any]:
     return fig if isinstance(fig, dict) else fig.to_dict()
 
 
+#: session_state: the pages whose first chart this session has drawn (``waits_for_chart``)
+DRAWN = "esl_first_chart_drawn"
+#: the start of a chart's data when the page waits for it to be drawn (chart.js says so)
+NOTIFY = "drawn?"
+
+
+def waits_for_chart(page: str) -> bool:
+    """Whether this run of ``page`` ends at its first chart (the page calls ``st.stop()``
+    there): a browser's first visit of the page in this session.  The browser then draws the
+    chart before anything below it and the sidebar's ~50 widgets (whose rendering took longer
+    than the chart's drawing: bench/bench_page.py), and the chart, once drawn, reruns the page,
+    which sends the rest (the chart itself unchanged: not drawn again).  Not for a session
+    without a browser's User-Agent ("Mozilla/…"): a test (AppTest) or a load-test client gets
+    the whole page in one run."""
+    if page in st.session_state.get(DRAWN, ()):
+        return False
+    try:
+        agent = str(st.context.headers.get("User-Agent", ""))
+    except Exception:  # outside a session
+        return False
+    return agent.startswith("Mozilla/")
+
+
+def _drawn(page: str) -> None:
+    st.session_state[DRAWN] = {*st.session_state.get(DRAWN, ()), page}
+
+
+def _nothing() -> None:
+    return None
+
+
 def chart(
     fig: Any, *, key: str, on_click: Callable[[], None] | None = None,
-    config: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None, first_of: str | None = None,
 ) -> Any:  # fmt: skip
     """Draw ``fig`` (a figure dict, or ``lab.figures.prebuilt``'s Figure) full width.
     ``on_click`` runs (as a widget callback) when a point is clicked; ``clicked(key)`` then
-    gives it.  The payload of a cached figure object is made once."""
+    gives it.  ``first_of``: the page this chart is the first chart of (``waits_for_chart``).
+    The payload of a cached figure object is made once."""
     slot = (id(fig), json.dumps(config, sort_keys=True) if config else "")
     cached = None if isinstance(fig, dict) else _payloads.get(slot)
     if cached is not None and cached[0]() is fig:
@@ -197,7 +275,11 @@ def chart(
             with _lock:
                 _payloads[slot] = (weakref.ref(fig), data)
             weakref.finalize(fig, _payloads.pop, slot, None)
-    callbacks = {"on_click_change": on_click or (lambda: None)}
+    # (the same callbacks on every run: a partial of a module function keeps nothing alive)
+    callbacks = {"on_click_change": on_click or _nothing,
+                 "on_drawn_change": partial(_drawn, first_of) if first_of else _nothing}
+    if first_of is not None and waits_for_chart(first_of):
+        data = NOTIFY + data
     return _mount()(key=key, data=data, width="stretch", height="content", **callbacks)
 
 
@@ -220,7 +302,8 @@ def elements(at: Any) -> list[Any]:
 def figure_of(element: Any) -> dict[str, Any]:
     """The figure a chart element draws, its animation as plotly.js frames again (each frame
     the moving traces' points: a head and its trail, as lab.figures makes them)."""
-    spec = json.loads(json.loads(element.proto.json))
+    data = json.loads(element.proto.json)
+    spec = json.loads(data.removeprefix(NOTIFY))
     fig = dict(spec["figure"])
     anim = spec.get("anim")
     if anim:

@@ -16,6 +16,7 @@ import streamlit as st
 
 from . import fairness, urlstate
 from .budget import OverBudget, race_plan
+from .fairrace import FairRace, race_from_key
 from .figures import VARIANTS, WIDE, adaptive_figure, fmt_lr, prebuilt, race_figure
 from .i18n import t
 from .simulate import Trajectories, simulate
@@ -63,7 +64,7 @@ def build_race(
     """The engine run of ``s`` and its two figures, unbounded and uncached (what a cache miss
     does: bench/bench_budget.py measures it)."""
     labels = labels or run_labels(s.runs, s.lang)
-    traj = simulate(s.surface, s.runs, s.start_point, s.steps, labels=labels)
+    traj = simulate(s.surface, s.runs, s.start_point, s.steps, labels=labels, noise=s.noise)
     fig = prebuilt(race_figure(traj, log_y=s.log_y, lang=s.lang, variant=variant))
     return traj, fig, prebuilt(adaptive_figure(traj, lang=s.lang, variant=variant))
 
@@ -92,3 +93,17 @@ def race(key: str) -> tuple[Trajectories, Any, Any]:
     """The trajectories and figures of the settings ``key`` (``query_key``): cached; a miss
     waits for the session's turn (lab.fairness)."""
     return fairness.call(_race, key)
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _fair_race(key: str) -> FairRace:
+    """One fair race's tuning per distinct settings and objective (final numbers only: a few
+    KB each), bounded like a sweep (lab.fairrace: ``OverBudget`` when nothing fits)."""
+    with fairness.slot():
+        return race_from_key(key)
+
+
+def fair_race(key: str) -> FairRace:
+    """The tuning of ``fairrace.race_key(settings, objective)``: cached; a miss waits for the
+    session's turn (lab.fairness)."""
+    return fairness.call(_fair_race, key)

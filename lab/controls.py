@@ -35,6 +35,7 @@ from surfaces.formula import (
 
 from .colors import run_colors
 from .compute import run_label
+from .curvature_panel import eta_limit_note
 from .figures import fmt_lr
 from .i18n import msg, t, tm
 from .page import current_lang
@@ -191,8 +192,10 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
     sb.header(t("ctl.optimizers_header", lang))
     runs = []
     colors = run_colors([o.preset for o in canon.runs])
+    # the η slider's note: gradient descent's limit 2/λ_max here (one cached 2 × 2 Hessian)
+    note = eta_limit_note(surface, canon.start_point if same else surface.default_start, lang)
     for i, o in enumerate(canon.runs):
-        runs.append(_run_widgets(sb, i, o, colors[i], len(canon.runs), lang))
+        runs.append(_run_widgets(sb, i, o, colors[i], len(canon.runs), lang, note))
     if len(canon.runs) < MAX_RUNS:
         sb.button(t("ctl.add", lang), on_click=_add_run, width="stretch")
 
@@ -280,13 +283,14 @@ def _catalog_surface(sb: Any, key: str, previous: Surface, prefix: str, lang: st
     return get_surface(key, **values)
 
 
-def _formula_widgets(sb: Any, previous: Surface, lang: str) -> Surface:
-    """The typed surface: its formula and view box.  A formula that is refused is explained
-    under the field, and the last one that worked stays drawn."""
+def _formula_widgets(sb: Any, previous: Surface, lang: str, prefix: str = "") -> Surface:
+    """The typed surface: its formula and view box (keys ``<prefix>formula``,
+    ``<prefix>view_…``).  A formula that is refused is explained under the field, and the last
+    one that worked stays drawn."""
     prev = previous if formula_of(previous) is not None else None
-    _seed("formula", formula_of(prev) if prev else EXAMPLE_FORMULA)
+    _seed(f"{prefix}formula", formula_of(prev) if prev else EXAMPLE_FORMULA)
     text = sb.text_input(
-        t("ctl.formula", lang), key="formula", max_chars=MAX_CANONICAL_CHARS,
+        t("ctl.formula", lang), key=f"{prefix}formula", max_chars=MAX_CANONICAL_CHARS,
         help=t("ctl.formula_help", lang, functions=", ".join(FUNCTIONS)),
     )  # fmt: skip
     box = prev.view if prev else DEFAULT_VIEW
@@ -294,8 +298,8 @@ def _formula_widgets(sb: Any, previous: Surface, lang: str) -> Surface:
     cols = sb.columns(2) + sb.columns(2)
     view = []
     for i, (name, col) in enumerate(zip(("x0", "x1", "y0", "y1"), cols, strict=True)):
-        _seed(f"view_{name}", float(box[i]))
-        view.append(col.number_input(t(f"ctl.view_{name}", lang), key=f"view_{name}",
+        _seed(f"{prefix}view_{name}", float(box[i]))
+        view.append(col.number_input(t(f"ctl.view_{name}", lang), key=f"{prefix}view_{name}",
                                      format="%.4g", step=0.5))  # fmt: skip
     try:
         surface = custom_surface(text, tuple(view))  # type: ignore[arg-type]
@@ -320,7 +324,8 @@ def _param_widget(
     return float(sb.slider(label, float(q.lo), float(q.hi), key=key, step=step, format="%.3g"))
 
 
-def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int, lang: str) -> Optimizer:
+def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int, lang: str,
+                 note: str = "") -> Optimizer:  # fmt: skip
     p = f"run{i}_"
     name = o.preset or CUSTOM
     title = f"{i + 1}. {run_label(o, lang)}  ·  η = {fmt_lr(o.lr)}"
@@ -350,7 +355,10 @@ def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int, lang: str) -
         sigma = c2.selectbox(t("ctl.sigma", lang), list(SIGMA_PARTS), key=p + "sigma",
                              format_func=lambda k: t(f"sigma.{k}", lang))  # fmt: skip
     _seed(p + "lr", nearest(o.lr, LR_OPTIONS))
-    lr = box.select_slider(t("ctl.lr", lang), LR_OPTIONS, key=p + "lr", format_func=fmt_lr)
+    lr = box.select_slider(t("ctl.lr", lang), LR_OPTIONS, key=p + "lr", format_func=fmt_lr,
+                           help=note or None)  # fmt: skip
+    if note and m == "gradient" and sigma == "none":  # plain gradient descent: in plain view
+        box.caption(note)
     probe = Optimizer(m=m, sigma=sigma)
     hypers: dict[str, Any] = {}
     for h in probe.hypers_used:
@@ -358,21 +366,40 @@ def _run_widgets(sb: Any, i: int, o: Optimizer, color: str, n: int, lang: str) -
             continue
         spec = HYPERS[h]
         k = f"{p}{chosen}_{h}"
-        _seed(k, float(getattr(src, h)))
+        _seed(k, int(getattr(src, h)) if spec.integer else float(getattr(src, h)))
         hi = spec.hi - (1e-4 if spec.hi_open else 0.0)
         lo = spec.lo + (1e-4 if spec.lo_open else 0.0)  # Rprop's η₊ > 1, η₋ > 0
         label = f"{t(f'hyper.{h}', lang)} {spec.symbol}"
+        if spec.integer:  # a count (Sophia's period k): whole numbers only
+            hypers[h] = float(box.number_input(label, int(lo), int(hi), key=k, step=1))
+            continue
         hypers[h] = box.number_input(label, float(lo), float(hi), key=k,
                                      step=0.01 if h != "eps" else 1e-8,
                                      format="%.4g" if h != "eps" else "%.1e")  # fmt: skip
+    switches = _switch_widgets(box, f"{p}{chosen}_", probe, src, lang)
     sched = _schedule_widgets(box, p + chosen + "_", src.schedule, lang)
     if n > 1:
         box.button(t("ctl.remove", lang), key=p + "remove", on_click=_remove_run, args=(i,))
     fixed = {k: v for k, v in base.to_dict().items() if k not in ("preset", "schedule")}
     if chosen == CUSTOM:
-        fixed = {"m": m, "sigma": sigma, "decoupled": src.decoupled if own else False}
-        return Optimizer(**fixed, lr=lr, schedule=sched, **hypers)
-    return preset(chosen, **{**fixed, "lr": lr, **hypers, "schedule": sched})
+        return Optimizer(m=m, sigma=sigma, lr=lr, schedule=sched, **hypers, **switches)
+    return preset(chosen, **{**fixed, "lr": lr, **hypers, **switches, "schedule": sched})
+
+
+def _switch_widgets(box: Any, p: str, probe: Optimizer, src: Optimizer, lang: str
+                    ) -> dict[str, bool]:  # fmt: skip
+    """The on/off settings this run's parts have: decoupled weight decay (with a decay to
+    decouple), the cautious mask (m parts whose reference offers it: parts.Part.cautious)."""
+    out = {}
+    if "weight_decay" in probe.hypers_used:
+        out["decoupled"] = src.decoupled
+    if M_PARTS[probe.m].cautious:
+        out["cautious"] = src.cautious
+    for name, value in out.items():
+        _seed(p + name, value)
+        out[name] = bool(box.toggle(t(f"ctl.{name}", lang), key=p + name,
+                                    help=t(f"ctl.{name}_help", lang)))  # fmt: skip
+    return out
 
 
 def _schedule_widgets(box: Any, p: str, sched: Schedule, lang: str) -> Schedule:
@@ -418,23 +445,36 @@ SWEEP = "sw_state"
 def _sweep_surface_changed() -> None:
     _clear("sw_start_")
     s: SweepState = st.session_state[SWEEP]
-    st.session_state[SWEEP] = replace(s, surface=get_surface(st.session_state["sw_surface"]),
-                                      start=None)  # fmt: skip
+    key = st.session_state["sw_surface"]
+    if key == CUSTOM_SURFACE:  # a typed formula, as on the Playground
+        try:
+            surface = custom_surface(st.session_state.get("sw_formula") or EXAMPLE_FORMULA)
+        except FormulaError:
+            surface = custom_surface(EXAMPLE_FORMULA)
+            st.session_state["sw_formula"] = EXAMPLE_FORMULA
+    else:
+        surface = get_surface(key)
+    st.session_state[SWEEP] = replace(s, surface=surface, start=None)
 
 
-def sweep_sidebar(initial: SweepState) -> SweepState:
-    """The Sweep page's controls (keys ``sw_…``, apart from the Playground's)."""
+def sweep_sidebar(initial: SweepState, ui: Any = None) -> SweepState:
+    """The Sweep page's controls (keys ``sw_…``, apart from the Playground's), in ``ui``
+    (``st.sidebar`` unless told otherwise: ``Unseen()`` reads them before they are drawn)."""
     _seed(SWEEP, initial)
     canon: SweepState = st.session_state[SWEEP]
     lang = current_lang()
-    sb = st.sidebar
+    sb = ui if ui is not None else st.sidebar
     sb.header(t("ctl.surface_header", lang))
     _seed("sw_surface", canon.surface.key)
-    key = sb.selectbox(t("ctl.surface", lang), list(SURFACES), key="sw_surface",
-                       format_func=lambda k: t(f"surface.{k}.name", lang),
+    key = sb.selectbox(t("ctl.surface", lang), [*SURFACES, CUSTOM_SURFACE], key="sw_surface",
+                       format_func=lambda k: t("ctl.custom_surface", lang)
+                       if k == CUSTOM_SURFACE else t(f"surface.{k}.name", lang),
                        on_change=_sweep_surface_changed)  # fmt: skip
     same = canon.surface.key == key
-    surface = _catalog_surface(sb, key, canon.surface, "sw_sp_", lang)
+    if key == CUSTOM_SURFACE:
+        surface = _formula_widgets(sb, canon.surface, lang, prefix="sw_")
+    else:
+        surface = _catalog_surface(sb, key, canon.surface, "sw_sp_", lang)
     sb.header(t("ctl.optimizers_header", lang))
     _seed("sw_presets", list(canon.presets))
     presets = sb.multiselect(t("sweep.pick", lang), list(PRESETS), key="sw_presets",

@@ -179,14 +179,6 @@ def race_figure(
             "marker": {
                 "color": [pic["z_lo"], pic["z_hi"]], "cmin": pic["z_lo"], "cmax": pic["z_hi"],
                 "colorscale": _colorscale(), "showscale": True,
-                "colorbar": {
-                    "title": {"text": loss_word, "side": "top"}, "x": 0.555, "xanchor": "left",
-                    "len": 0.85, "y": 0.45, "thickness": 12,
-                    "tickvals": [pic["z_lo"] + (pic["z_hi"] - pic["z_lo"]) * f
-                                 for f in (0, 0.25, 0.5, 0.75, 1)],
-                    "ticktext": [short(pic["edge_loss"][round(f * pic["levels"])])
-                                 for f in (0, 0.25, 0.5, 0.75, 1)],
-                },
             },
         },
         {
@@ -250,12 +242,66 @@ def race_figure(
         for r in traj.runs:
             fdata.extend(_moving(r, k, traj, box, style=False))
         frames.append({"name": str(ft), "data": fdata, "traces": animated})
-    layout = _race_layout(traj, log_y and positive, height, lang)
+    layout, data[1]["marker"]["colorbar"] = _race_layouts(traj, log_y and positive, height,
+                                                          lang, variant)  # fmt: skip
+    fig = {"data": data, "layout": layout, "frames": frames}
+    other = narrow_or_wide(variant)
+    alt_layout, alt_bar = _race_layouts(traj, log_y and positive, height, lang, other)
+    return with_alt(fig, other, alt_layout, {1: {"marker": {**data[1]["marker"],
+                                                            "colorbar": alt_bar}}})
+
+
+def _race_layouts(traj: Trajectories, log_y: bool, height: int, lang: str,
+                  variant: str) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """The race figure's layout and its colour bar for ``variant``."""
+    pic = surface_picture(traj.surface)
+    layout = _race_layout(traj, log_y, height, lang)
+    bar = {
+        "title": {"text": t("fig.loss", lang), "side": "top"}, "x": 0.555, "xanchor": "left",
+        "len": 0.85, "y": 0.45, "thickness": 12,
+        "tickvals": [pic["z_lo"] + (pic["z_hi"] - pic["z_lo"]) * f
+                     for f in (0, 0.25, 0.5, 0.75, 1)],
+        "ticktext": [short(pic["edge_loss"][round(f * pic["levels"])])
+                     for f in (0, 0.25, 0.5, 0.75, 1)],
+    }  # fmt: skip
     if variant == COMPACT:
-        _compact_race(layout, data[1]["marker"]["colorbar"], traj, lang)
+        _compact_race(layout, bar, traj, lang)
     elif variant == PRESENT:
-        _present_race(layout, data[1]["marker"]["colorbar"], traj, lang)
-    return {"data": data, "layout": layout, "frames": frames}
+        _present_race(layout, bar, traj, lang)
+    return layout, bar
+
+
+# -- one figure, two screens -----------------------------------------------------------------
+#: the key of a figure dict that holds its other layout (``with_alt``): lab.chart reads it,
+#: plotly.py and plotly.js ignore it (the HTML export has the figure's own layout)
+ALT = "alt"
+#: below this width (CSS px of the chart) the COMPACT layout is drawn, from it up the other
+#: one: WIDE holds from a 730 px chart (a tablet upright) up (tests/test_browser_screens.py)
+NARROW_BELOW = 730
+#: layout keys both layouts share (the surface picture; Plotly's animation controls, which
+#: lab.chart replaces with its own): not repeated in the other layout
+_SHARED = ("images", "updatemenus", "sliders")
+
+
+def narrow_or_wide(variant: str) -> str:
+    """The layout a chart of ``variant`` switches to when its width says otherwise."""
+    return WIDE if variant == COMPACT else COMPACT
+
+
+def with_alt(fig: Fig, variant: str, layout: dict[str, Any],
+             traces: dict[int, dict[str, Any]] | None = None) -> Fig:  # fmt: skip
+    """``fig`` with its layout for the other kind of screen: ``variant`` (COMPACT, or the wide
+    one of a phone's figure), its ``layout`` (kept: the keys whose value differs; ``None``:
+    a key to drop) and what changes in some traces (``{index: their keys}``).  The server
+    guesses the screen from the request (lab.screen) and builds the figure for it; the chart
+    (lab.chart) draws the layout that fits the width it has, and changes when it changes."""
+    base = fig["layout"]
+    diff: dict[str, Any] = {k: v for k, v in layout.items()
+                            if k not in _SHARED and base.get(k) != v}  # fmt: skip
+    diff.update({k: None for k in base if k not in layout and k not in _SHARED})
+    fig[ALT] = {"variant": variant, "layout": diff,
+                "data": {str(i): patch for i, patch in (traces or {}).items()}}  # fmt: skip
+    return fig
 
 
 def _last_inside(path: NDArray[np.float64], box: tuple, start: tuple) -> NDArray[np.float64]:
@@ -303,13 +349,14 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
     slow = {**play, "frame": {"duration": SLOW_FRAME_MS, "redraw": False}}
     ytype = "log" if log_y else "linear"
     # the legend sits above the plots, in the top margin, under the toolbar's 30 px: one row
-    # per ~64 characters (a 730 px wide chart: a tablet upright; a laptop's holds ~90)
+    # (33 px) per ~64 characters (a 730 px wide chart: a tablet upright; a laptop's holds ~90);
+    # the loss panel's title stays under the margin (it would reach into the legend's rows)
     entries = [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs)]
     legend_rows = _legend_rows(entries, per_row=64)
     return {
         "height": height,
         "font": FONT,
-        "margin": {"l": 60, "r": 20, "t": 30 + 30 * legend_rows, "b": 120},
+        "margin": {"l": 60, "r": 20, "t": 34 + 33 * legend_rows, "b": 120},
         "plot_bgcolor": "#f2f2f2",
         "paper_bgcolor": "white",
         "hovermode": "closest",
@@ -323,7 +370,7 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
                   "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
                   "showgrid": False, "zeroline": False},
         "xaxis2": {"domain": [0.72, 1], "anchor": "y2", "matches": "x3", "showticklabels": False},
-        "yaxis2": {"domain": [0.55, 0.95], "anchor": "x2", "type": ytype,
+        "yaxis2": {"domain": [0.55, 0.93], "anchor": "x2", "type": ytype,
                    "exponentformat": "power"},
         "xaxis3": {"domain": [0.72, 1], "anchor": "y3",
                    "title": {"text": t("fig.update_axis", lang)}},
@@ -331,7 +378,7 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
                    "exponentformat": "power"},
         "annotations": [
             {"text": f"<b>{t('fig.loss', lang)}</b>", "xref": "paper", "yref": "paper",
-             "x": 0.72, "y": 0.96,
+             "x": 0.72, "y": 0.94,
              "xanchor": "left", "yanchor": "bottom", "showarrow": False},
             {"text": f"<b>{t('fig.grad_norm', lang)}</b>", "xref": "paper", "yref": "paper",
              "x": 0.72,
@@ -471,28 +518,33 @@ def adaptive_figure(
                     "hovertemplate": f"{label}, θ{'₁₂'[i]}<br>t=%{{x}}<br>{what}=%{{y:.4g}}"
                                      "<extra></extra>",
                 })  # fmt: skip
-    rows = _legend_rows([r.label for r in traj.runs])
-    fig = {
-        "data": data,
-        "layout": {
-            "height": height, "font": FONT,
-            "margin": {"l": 70, "r": 20, "t": 10 + 28 * rows, "b": 60},
-            "hovermode": "closest",
-            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-            "xaxis": {"anchor": "y", "matches": "x3", "showticklabels": False},
-            "xaxis2": {"anchor": "y2", "matches": "x3", "showticklabels": False},
-            "xaxis3": {"anchor": "y3", "title": {
-                "text": f"{t('fig.update_axis', lang)}   ({t('fig.solid_dotted', lang)})"}},
-            "yaxis": {"domain": [0.70, 1], **LOG, "title": {"text": "η<sup>t</sup>"}},
-            "yaxis2": {"domain": [0.36, 0.66], **LOG,
-                       "title": {"text": "σ<sub>i</sub><sup>t</sup>"}},
-            "yaxis3": {"domain": [0, 0.32], **LOG,
-                       "title": {"text": "η<sup>t</sup>/σ<sub>i</sub><sup>t</sup>"}},
-        },
+    layout = _adaptive_layout(traj, height, lang, variant)
+    other = narrow_or_wide(variant)
+    return with_alt({"data": data, "layout": layout}, other,
+                    _adaptive_layout(traj, height, lang, other))
+
+
+def _adaptive_layout(traj: Trajectories, height: int, lang: str, variant: str) -> dict[str, Any]:
+    """The σ/η figure's layout for ``variant``."""
+    rows = _legend_rows([r.label for r in traj.runs], per_row=64)  # (as the race's legend)
+    layout = {
+        "height": height, "font": FONT,
+        "margin": {"l": 70, "r": 20, "t": 34 + 33 * rows, "b": 60},
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        "xaxis": {"anchor": "y", "matches": "x3", "showticklabels": False},
+        "xaxis2": {"anchor": "y2", "matches": "x3", "showticklabels": False},
+        "xaxis3": {"anchor": "y3", "title": {
+            "text": f"{t('fig.update_axis', lang)}   ({t('fig.solid_dotted', lang)})"}},
+        "yaxis": {"domain": [0.70, 1], **LOG, "title": {"text": "η<sup>t</sup>"}},
+        "yaxis2": {"domain": [0.36, 0.66], **LOG,
+                   "title": {"text": "σ<sub>i</sub><sup>t</sup>"}},
+        "yaxis3": {"domain": [0, 0.32], **LOG,
+                   "title": {"text": "η<sup>t</sup>/σ<sub>i</sub><sup>t</sup>"}},
     }  # fmt: skip
     if variant in (COMPACT, PRESENT):
-        _adaptive_variant(fig["layout"], traj, lang, variant)
-    return fig
+        _adaptive_variant(layout, traj, lang, variant)
+    return layout
 
 
 def _adaptive_variant(layout: dict[str, Any], traj: Trajectories, lang: str,

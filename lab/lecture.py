@@ -8,12 +8,14 @@ these settings; change a preset here and that test says whether the picture stil
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from optimizers import M_PARTS, SCHEDULE_KINDS, SIGMA_PARTS, Optimizer, Schedule, preset
 from optimizers.schedules import schedule_latex
 from surfaces import get_surface
 
+from . import theory
 from .urlstate import Settings
 
 #: the ellipse of §2, §4 and §5: c = a·ratio = 200, so gradient descent with η = 10⁻² has
@@ -58,10 +60,14 @@ def with_alpha(settings: Settings, alpha: float) -> Settings:
     return replace(settings, runs=runs)
 
 
-# §1 gradient descent bounces between the log-cosh walls at a fixed height: η·k/w = 5 > 2
+# §1 gradient descent bounces between a steep (k = 8) and a gentle (g = 0.3) wall of a canyon
+# whose floor is a plateau far from the minimum: one step down the steep wall throws it onto
+# the gentle one, a few small steps bring it back, so ‖g‖ jumps up and down (between 0.02
+# and 3.6, by more than 2× at 65 of the last 250 updates) while the loss stays flat at the
+# plateau's height (3.00 to 3.10)
 S1_VALLEY = Experiment(
     "s1_valley",
-    Settings(get_surface("ravine", a=0.2), (preset("gd", lr=0.1),), steps=500),
+    Settings(get_surface("canyon"), (preset("gd", lr=0.1),), steps=500),
 )
 
 # §2 η = 10⁻² zig-zags across the valley for ever (η·c = 2); η = 10⁻⁷ gets most of the way
@@ -142,10 +148,30 @@ SECTIONS: dict[str, tuple[Experiment, ...]] = {
 }
 EXPERIMENTS: dict[str, Experiment] = {e.key: e for exps in SECTIONS.values() for e in exps}
 
+
+
+def _tex(v: float) -> str:
+    """A number for LaTeX: a power of ten as 10^{k}, others to 3 significant figures."""
+    k = round(math.log10(v)) if v > 0 else 0
+    return f"10^{{{k}}}" if v > 0 and math.isclose(v, 10.0**k, rel_tol=1e-9) else f"{v:.3g}"
+
+
+def s2_limit(exp: Experiment = S2_ONE_LR) -> str:
+    """§2's stability limit in numbers, from its own ellipse and its first run's η (LaTeX):
+    gradient descent is stable only for η < 2/c (c = λ_max, the steep curvature), and
+    η = 10⁻² sits on it, |1 − η·c| = 1: the zig-zag neither grows nor shrinks."""
+    s = exp.settings
+    c = theory.curvature(s.surface, s.start_point).eigenvalues[1]
+    eta = s.runs[0].lr
+    return (rf"\eta < \frac{{2}}{{c}} = \frac{{2}}{{{c:.4g}}} = {_tex(2.0 / c)}"
+            rf"\qquad \eta = {_tex(eta)}:\ \ \eta\, c = {eta * c:.3g},\ \ "
+            rf"|1 - \eta\, c| = {abs(1.0 - eta * c):.3g}")  # fmt: skip
+
+
 _STEP = r"\theta_i^{t+1} = \theta_i^t - "
 FORMULAS: dict[str, tuple[str, ...]] = {
     "s1": (r"\theta^{t+1} = \theta^t - \eta\, g^t", r"\|g^t\| = \sqrt{(g_1^t)^2 + (g_2^t)^2}"),
-    "s2": (_STEP + r"\eta\, g_i^t",),
+    "s2": (_STEP + r"\eta\, g_i^t", s2_limit()),
     "s3": (
         _STEP + r"\frac{\eta}{\sigma_i^t}\, g_i^t",
         SIGMA_PARTS["rms"].latex,
@@ -169,5 +195,6 @@ __all__ = [
     "Experiment",
     "build",
     "builder_settings",
+    "s2_limit",
     "with_alpha",
 ]

@@ -21,6 +21,12 @@ def current_lang() -> str:
     return st.session_state[LANG]
 
 
+def link_params() -> dict[str, list[str]]:
+    """The page's own settings in the link: everything but the language, which this module
+    reads (and warns about) once for every page."""
+    return {k: st.query_params.get_all(k) for k in st.query_params if k != LANG}
+
+
 def language_switch() -> str:
     """English / 简体中文 at the top of the sidebar, on every page; returns the language."""
     lang = current_lang()

@@ -1,17 +1,18 @@
 """Which screen a page is drawn for — a phone, a laptop or tablet, the projector — and what the
 projector's page ("present mode", ``present=1`` in the link) changes.
 
-How the server knows a phone.  Streamlit 1.67's ``st.context`` gives the request's headers,
-cookies, locale, time zone and URL, not the viewport's width.  A phone says what it is in its
-User-Agent ("iPhone", "Android … Mobile", "Mobi") and Chromium also in the ``Sec-CH-UA-Mobile:
-?1`` client hint, so the server gives it the COMPACT race figure (everything stacked, thumb-size
-buttons, no toolbar).  Measuring the width in the browser would need a script of our own on the
-page (an ``st.components.v2`` component loads its inline script from a ``blob:`` URL), which
-the public server's Content-Security-Policy refuses (deploy/nginx.conf.template: script-src
-'self' and one hash), and it would cost a second round trip before a phone's first chart.
-Everything else — laptops, and tablets, whose browsers often do not say "Mobile" (an iPad's
-Safari says "Macintosh") — gets the WIDE figure, laid out to hold from a 730 px wide chart
-(a tablet upright) up.
+How a chart is laid out for its width.  Streamlit 1.67's ``st.context`` gives the request's
+headers, cookies, locale, time zone and URL, not the viewport's width, so the server guesses:
+a phone says what it is in its User-Agent ("iPhone", "Android … Mobile", "Mobi") and Chromium
+also in the ``Sec-CH-UA-Mobile: ?1`` client hint; it gets the COMPACT figures (everything
+stacked, thumb-size buttons, no toolbar), everything else the WIDE ones (laid out to hold from
+a 730 px wide chart, a tablet upright, up) or the projector's.  Each figure brings its other
+layout along (lab.figures.with_alt, only what differs), and the chart component, which runs in
+the page (lab.chart: no script of our own, nothing for the CSP to refuse), draws the one that
+fits the width it has (``NARROW_BELOW``) and changes when it changes: a desktop browser made
+narrow, a phone turned sideways, a tablet whose browser says "Mobile".  The server's guess is
+drawn first only when the width cannot be read, so a phone gets its layout on the first draw
+either way; it still decides what is not a chart (no Present button on a phone).
 
 The projector's height is not known on the server either: in present mode the page puts the
 chart into a container (``big_chart``) inside which CSS makes the plot as tall as the window
@@ -29,7 +30,7 @@ import streamlit as st
 
 from surfaces.formula import formula_of
 
-from .figures import COMPACT, PRESENT, WIDE, fmt, fmt_lr
+from .figures import COMPACT, PRESENT, WIDE, Fig, fmt, fmt_lr, with_alt
 from .i18n import msg, tm
 
 #: a phone's User-Agent (tablets' — iPad, Android without "Mobile" — do not match)
@@ -52,7 +53,7 @@ PRESENT_CSS = f"""<style>
 [data-testid="stMain"] button p {{ font-size: 1.2rem; }}
 [data-testid="stMain"] h1 {{ font-size: 2.4rem; padding-top: 0; }}
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 {{ font-size: 2rem; }}
-div[class*="st-key-{BIG}"] .esl-plot > div:first-child {{
+div[class*="st-key-{BIG}"] .esl-chart:not(.esl-narrow) > .esl-plot > div:first-child {{
   height: max({MIN_CHART_PX}px, calc(100vh - {AROUND_CHART_PX}px)); }}
 div[class*="st-key-{BIG}"] .esl-controls {{ font-size: 1.35rem; }}
 div[class*="st-key-{BIG}"] .esl-controls button {{ min-height: 3rem; }}
@@ -87,6 +88,15 @@ def chart_config(variant: str) -> dict[str, Any]:
     if variant == COMPACT:
         config["displayModeBar"] = False
     return config
+
+
+def for_screens(fig: Fig, narrow: dict[str, Any], headers: Mapping[str, str] | None = None) -> Fig:
+    """``fig`` (drawn wide) with ``narrow``, its layout for a narrow chart: the layout the
+    request suggests (``is_phone``) is sent as the figure's, the other one with it; the chart
+    draws the one that fits its width (lab.chart)."""
+    if is_phone(headers):
+        return with_alt({**fig, "layout": narrow}, WIDE, fig["layout"])
+    return with_alt(dict(fig), COMPACT, narrow)
 
 
 def present_style() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizers import Optimizer, keep_shape, run
+from optimizers import Noise, Optimizer, keep_shape, run
 from surfaces import Surface
 
 from .colors import run_colors
@@ -80,8 +80,9 @@ def simulate(
     start: tuple[float, float],
     steps: int,
     labels: tuple[str, ...] | None = None,
+    noise: Noise | None = None,
 ) -> Trajectories:
-    res = run(surface, optimizers, start=start, steps=steps)
+    res = run(surface, optimizers, start=start, steps=steps, noise=noise)
     assert res.theta is not None and res.loss is not None and res.grad_norm is not None
     assert res.eta is not None and res.sigma is not None and res.m is not None
     ft = frame_times(steps)

@@ -36,8 +36,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from optimizers import MAX_RUNS, MAX_WORK, Optimizer, OptimizerError, make_optimizer, run
-from surfaces import Surface
+from surfaces import Surface, SurfaceError
 
+from . import theory
 from .colors import run_colors
 from .figures import FONT, LOG, _legend_rows, fmt
 from .i18n import t
@@ -366,6 +367,11 @@ def sweep_figure(
         yaxis |= {"type": "log", **(_ticks(shown.min(), shown.max()) if shown.size else {})}
     else:
         yaxis |= LOG
+    shapes = []
+    limit = eta_limit_line(res, lang, x[0], x[-1])
+    if limit is not None:
+        shapes.append(limit[0])
+        annotations.append(limit[1])
     return {
         "data": data,
         "layout": {
@@ -382,9 +388,40 @@ def sweep_figure(
                        "showticklabels": False, "showgrid": False, "zeroline": False,
                        "fixedrange": True},
             "annotations": annotations,
+            "shapes": shapes,
             "meta": {"metric": metric, "log_y": ax.log, "shift": ax.shift, "floor": ax.floor},
         },
     }  # fmt: skip
+
+
+def eta_limit_line(
+    res: SweepResult, lang: str, lo: float, hi: float
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Gradient descent's stability limit η = 2/λ_max (lab.theory) as a dashed vertical line
+    over the plot and its label: at the listed minimum nearest the start, or at the start where
+    the surface lists none; None where that limit is infinite, undefined or off the η axis.
+    The label points at the foot of the line from its left: small η leave the loss high, so
+    that corner is empty.  (A shape on a log axis takes η itself; an annotation log10 η.)"""
+    s = res.surface
+    try:
+        curv = theory.at_minimum(s, near=res.start) if s.minima else None
+        where = "curv.sweep_at_minimum"
+        if curv is None:
+            curv, where = theory.curvature(s, res.start), "curv.sweep_at_start"
+    except (SurfaceError, ValueError, ArithmeticError):
+        return None
+    limit = curv.eta_limit
+    if not (math.isfinite(limit) and lo <= limit <= hi):
+        return None
+    line = {"type": "line", "name": "eta_limit", "xref": "x", "yref": "y domain",
+            "x0": limit, "x1": limit, "y0": 0, "y1": 1, "layer": "above",
+            "line": {"color": "#444", "width": 2, "dash": "dash"}}  # fmt: skip
+    label = {"text": t("curv.sweep_limit", lang, limit=fmt(limit), where=t(where, lang)),
+             "name": "eta_limit", "xref": "x", "yref": "y domain", "x": math.log10(limit),
+             "y": 0, "align": "right", "showarrow": True, "arrowhead": 2, "arrowwidth": 1.5,
+             "arrowcolor": "#444", "ax": -90, "ay": -34, "font": {"size": 13, "color": "#333"},
+             "bgcolor": "rgba(255,255,255,0.85)"}  # fmt: skip
+    return line, label
 
 
 def _curve(

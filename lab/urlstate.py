@@ -9,7 +9,10 @@ A link holds every setting, so a copied link reproduces what the sender saw::
   pairs: ``lr``, the hyperparameters, ``m`` and ``sigma`` (for custom), ``sched`` and
   ``sched.<setting>``, ``sched.then`` and ``sched.then.<setting>`` (a warm-up's decay);
 - ``steps``; ``x`` and ``y`` (the start); ``logy`` (1 or 0);
-- ``present=1``: the page for the projector (no sidebar, large type; the Lecture page too).
+- ``present=1``: the page for the projector (no sidebar, large type; the Lecture page too);
+- ``noise``: gradient noise of that scale (``noise=0.5``; ``noise=0.2,rel:1``: relative to
+  ‖g‖) and ``seed``, its stream (a whole number, default 0): the same link, the same noise to the
+  bit (optimizers.noise).
 
 ``parse`` never raises: a value that is unknown, malformed or out of range is replaced by its
 default and explained in a warning that the page shows.
@@ -28,7 +31,9 @@ from optimizers import (
     PRESETS,
     SCHEDULE_KINDS,
     SIGMA_PARTS,
+    Noise,
     Optimizer,
+    OptimizerError,
     Schedule,
     make_optimizer,
     preset,
@@ -43,7 +48,8 @@ MAX_STEPS = 100_000
 STEP_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 LR_OPTIONS = (*(float(f"{m}e{e}") for e in range(-8, 1) for m in (1, 2, 3, 5)), 10.0)
 MAX_VALUE_CHARS = 400
-KNOWN_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "logy", "lang", "present")
+KNOWN_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "logy", "lang", "present",
+              "noise", "seed")  # fmt: skip
 #: the Playground's own surface: ?surface=custom&f=x**2 + 10*sin(y)&view=-3,3,-3,3
 CUSTOM = "custom"
 
@@ -61,6 +67,7 @@ class Settings:
     log_y: bool = True
     lang: str = DEFAULT
     present: bool = False  # the projector's page
+    noise: Noise | None = None  # gradient noise for every run (None: exact gradients)
 
     @property
     def start_point(self) -> tuple[float, float]:
@@ -127,6 +134,9 @@ def to_query(s: Settings) -> dict[str, str | list[str]]:
         q["lang"] = s.lang
     if s.present:
         q["present"] = "1"
+    if s.noise is not None and s.noise.on:
+        q["noise"] = _num(s.noise.scale) + (",rel:1" if s.noise.relative else "")
+        q["seed"] = str(s.noise.seed)
     return q
 
 
@@ -194,6 +204,10 @@ def parse_opt(text: str, n: int, warnings: list[Msg]) -> Optimizer | None:
     return o
 
 
+#: an optimizer's on/off settings, written 0 or 1 in a link
+FLAGS = ("decoupled", "cautious")
+
+
 def _settings(pairs: dict[str, str], spec: dict[str, Any], n: int, warnings: list[Msg]) -> None:
     """The parts and hyperparameters of one ``opt`` value into ``spec``."""
     parts = {"m": M_PARTS, "sigma": SIGMA_PARTS}
@@ -203,8 +217,12 @@ def _settings(pairs: dict[str, str], spec: dict[str, Any], n: int, warnings: lis
                 spec[k] = v
             else:
                 warnings.append(msg("url.bad_part", n=n, name=k, allowed=", ".join(parts[k])))
-        elif k == "decoupled":
-            spec[k] = v in ("1", "true", "True")
+        elif k in FLAGS:  # on/off switches of an optimizer (AdamW's decay, "cautious")
+            if v.lower() in ("1", "true", "0", "false"):
+                spec[k] = v.lower() in ("1", "true")
+            else:
+                warnings.append(msg("url.bad_choice", name=f"opt {n}: {k}", value=v[:40],
+                                    allowed="0, 1"))  # fmt: skip
         elif k in HYPERS:
             try:
                 spec[k] = HYPERS[k].check(_float(v))
@@ -241,7 +259,38 @@ def parse(params: Mapping[str, list[str] | str]) -> tuple[Settings, list[Msg]]:
     log_y = _parse_logy(first.get("logy"), warnings)
     lang = parse_lang(first.get("lang"), warnings)
     present = parse_present(first.get("present"), warnings)
-    return Settings(surface, runs, steps, start, log_y, lang, present), warnings
+    noise = parse_noise(first.get("noise"), first.get("seed"), warnings)
+    return Settings(surface, runs, steps, start, log_y, lang, present, noise), warnings
+
+
+def parse_noise(text: str | None, seed: str | None, warnings: list[Msg]) -> Noise | None:
+    """``noise=<scale>[,rel:1]`` and ``seed=<whole number>``: the gradient noise, or None (no
+    ``noise``, or 0).  A bad scale means no noise; a bad seed, seed 0; both with a warning."""
+    n = 0
+    if seed is not None:
+        try:
+            n = int(seed.strip())
+            Noise(1.0, seed=n)
+        except (ValueError, OptimizerError):
+            warnings.append(msg("url.bad_choice", name="seed", value=seed[:40],
+                                allowed="0 … 9223372036854775807"))  # fmt: skip
+            n = 0
+    if text is None:
+        return None
+    head, *rest = text.split(",")
+    relative = False
+    for item in rest:
+        if item.strip().lower() in ("rel:1", "rel:true"):
+            relative = True
+        elif item.strip().lower() not in ("rel:0", "rel:false"):
+            warnings.append(msg("url.bad_pair", what="noise", item=item[:40]))
+    try:
+        noise = Noise(_float(head), relative, n)
+    except (ValueError, OptimizerError):
+        warnings.append(msg("url.bad_choice", name="noise", value=head[:40],
+                            allowed="0 … 1000000"))  # fmt: skip
+        return None
+    return noise if noise.on else None
 
 
 def _parse_logy(value: str | None, warnings: list[Msg]) -> bool:
@@ -441,7 +490,7 @@ SWEEP_STEP_OPTIONS = tuple(s for s in STEP_OPTIONS if s <= 10_000)
 SWEEP_DEFAULT_PRESETS = ("gd", "momentum", "rms", "rmsprop", "adam", "radam")
 SWEEP_METRICS = ("loss", "updates")
 TOL_OPTIONS = tuple(float(f"1e{e}") for e in range(-8, 1))
-SWEEP_KEYS = ("surface", "sp", "opt", "steps", "x", "y", "metric", "tol", "lang")
+SWEEP_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "metric", "tol", "lang")
 
 
 @dataclass(frozen=True)
@@ -480,7 +529,7 @@ def parse_sweep(params: Mapping[str, list[str] | str]) -> tuple[SweepState, list
         if k != "opt" and len(v) > 1:
             warnings.append(msg("url.repeated", name=k, count=len(v)))
     first = {k: v[0][:MAX_VALUE_CHARS] for k, v in q.items() if v}
-    surface = _parse_surface(first, warnings)
+    surface = _parse_surface(first, warnings, allow_custom=True)
     presets: list[str] = []
     for i, text in enumerate(q.get("opt", [])):
         name = text.split(",")[0].strip()
@@ -514,3 +563,127 @@ def parse_sweep(params: Mapping[str, list[str] | str]) -> tuple[SweepState, list
     state = SweepState(surface, tuple(presets) or SWEEP_DEFAULT_PRESETS, steps,
                        _parse_start(first, surface, warnings), metric, tol)  # fmt: skip
     return state, warnings
+
+
+# -- the Basins page -------------------------------------------------------------------------
+#: ?surface=himmelblau&opt=gd,lr:0.01&steps=1000&n=48&color=updates&tol=0.001&x=…&y=…
+#: (``x``, ``y``: the picked start, whose run the page offers to open in the Playground)
+BASIN_GRID_OPTIONS = (16, 24, 32, 40, 48, 64, 96, 128)
+BASIN_COLOR_BY = ("minimum", "updates")
+BASIN_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "n", "color", "tol", "x", "y",
+              "lang")  # fmt: skip
+
+
+def default_basin_optimizer() -> Optimizer:
+    return preset("gd", lr=0.01)
+
+
+@dataclass(frozen=True)
+class BasinsState:
+    surface: Surface = field(default_factory=lambda: get_surface("himmelblau"))
+    optimizer: Optimizer = field(default_factory=default_basin_optimizer)
+    steps: int = 1000
+    n: int = 48  # starts a side
+    color_by: str = "minimum"
+    tol: float = 1e-3  # "updates": until the loss is within tol of the lowest minimum
+    pick: tuple[float, float] | None = None  # the start picked to open in the Playground
+
+
+def basins_query(s: BasinsState) -> dict[str, str | list[str]]:
+    q = to_query(Settings(surface=s.surface, runs=(), steps=s.steps, start=s.pick))
+    q.pop("logy", None)
+    q["opt"] = opt_token(s.optimizer)
+    q["n"] = str(s.n)
+    if s.color_by != BasinsState.color_by:
+        q["color"] = s.color_by
+    if s.tol != BasinsState.tol:
+        q["tol"] = _num(s.tol)
+    return q
+
+
+def _parse_tol(text: str | None, warnings: list[Msg], default: float) -> float:
+    if text is None:
+        return default
+    try:
+        given = _float(text)
+        if not given > 0:
+            raise ValueError
+    except ValueError:
+        warnings.append(msg("url.bad_choice", name="tol", value=text[:40],
+                            allowed=", ".join(f"{o:g}" for o in TOL_OPTIONS)))  # fmt: skip
+        return default
+    tol = nearest(given, TOL_OPTIONS)
+    if tol != given:
+        warnings.append(msg("url.tol_snapped", given=f"{given:g}", used=f"{tol:g}"))
+    return tol
+
+
+def _parse_basin_opt(text: str | None, warnings: list[Msg], default: Optimizer) -> Optimizer:
+    """The one optimizer of a Basins link: a preset with its settings (as the Playground's)."""
+    if text is None:
+        return default
+    o = parse_opt(text, 1, warnings)
+    if o is not None and not o.preset:
+        warnings.append(msg("basins.url_custom_opt"))
+        return default
+    return default if o is None else o
+
+
+def _parse_grid(text: str | None, warnings: list[Msg], default: int) -> int:
+    """``n``, the starts a side: one of BASIN_GRID_OPTIONS (another number: the nearest)."""
+    if text is None:
+        return default
+    try:
+        given = _float(text)
+        if given < 1:
+            raise ValueError
+    except ValueError:
+        warnings.append(msg("url.bad_choice", name="n", value=text[:40],
+                            allowed=", ".join(map(str, BASIN_GRID_OPTIONS))))  # fmt: skip
+        return default
+    n = int(nearest(given, BASIN_GRID_OPTIONS, log=False))
+    if n != given:
+        warnings.append(msg("basins.url_grid_snapped", text=text[:20], used=n))
+    return n
+
+
+def parse_basins(params: Mapping[str, list[str] | str]) -> tuple[BasinsState, list[Msg]]:
+    """The Basins page's link; like ``parse``, it never raises."""
+    warnings: list[Msg] = []
+    d = BasinsState()
+    q = {k: ([v] if isinstance(v, str) else list(v)) for k, v in params.items()}
+    for k in [k for k in q if k not in BASIN_KEYS]:
+        warnings.append(msg("url.unknown_key", name=k[:40]))
+        del q[k]
+    for k in list(q):
+        if any(len(x) > MAX_VALUE_CHARS for x in q[k]):
+            warnings.append(msg("url.too_long", name=k, limit=MAX_VALUE_CHARS))
+            q[k] = [x for x in q[k] if len(x) <= MAX_VALUE_CHARS]
+        if len(q[k]) > 1:
+            warnings.append(msg("url.repeated", name=k, count=len(q[k])))
+    first = {"surface": d.surface.key} | {k: v[0] for k, v in q.items() if v}
+    asked = first["surface"]
+    if asked != CUSTOM and asked not in SURFACES:  # the page's default stands in
+        warnings.append(msg("url.unknown_surface", name=asked[:40]))
+        first["surface"] = d.surface.key
+    surface = _parse_surface(first, warnings, allow_custom=True)
+    if asked == CUSTOM and formula_of(surface) is None:  # a refused formula (warned)
+        surface = d.surface
+    optimizer = _parse_basin_opt(first.get("opt"), warnings, d.optimizer)
+    steps = _parse_steps(first.get("steps"), warnings, d.steps)
+    if steps > SWEEP_STEP_OPTIONS[-1]:
+        warnings.append(msg("url.steps_snapped", text=f"{steps:,}",
+                            used=f"{SWEEP_STEP_OPTIONS[-1]:,}"))  # fmt: skip
+        steps = SWEEP_STEP_OPTIONS[-1]
+    n = _parse_grid(first.get("n"), warnings, d.n)
+    color_by = first.get("color", d.color_by)
+    if color_by not in BASIN_COLOR_BY:
+        warnings.append(msg("url.bad_choice", name="color", value=color_by[:40],
+                            allowed=", ".join(BASIN_COLOR_BY)))  # fmt: skip
+        color_by = d.color_by
+    tol = _parse_tol(first.get("tol"), warnings, d.tol)
+    pick = _parse_start(first, surface, warnings)
+    if pick is not None:  # as the link writes it (10 significant digits)
+        pick = (float(_num(pick[0])), float(_num(pick[1])))
+    parse_lang(first.get("lang"), warnings)
+    return BasinsState(surface, optimizer, steps, n, color_by, tol, pick), warnings

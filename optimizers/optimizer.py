@@ -42,8 +42,16 @@ class Optimizer:
     d: float = HYPERS["d"].default
     d0: float = HYPERS["d0"].default
     d_coef: float = HYPERS["d_coef"].default
+    beta3: float = HYPERS["beta3"].default
+    alpha_mix: float = HYPERS["alpha_mix"].default
+    t_alpha_beta3: float = HYPERS["t_alpha_beta3"].default
+    clip: float = HYPERS["clip"].default
+    hessian_period: float = HYPERS["hessian_period"].default
     #: AdamW's decoupled weight decay θ ← θ(1 − η^t λ) instead of adding λθ to the gradient
     decoupled: bool = False
+    #: pytorch-optimizer's ``cautious=True``: the update is zeroed where its sign differs from
+    #: the gradient's and the rest scaled up (m parts whose reference offers it: Part.cautious)
+    cautious: bool = False
     #: the preset it came from ("" for a custom build), for labels and colours
     preset: str = ""
 
@@ -63,6 +71,12 @@ class Optimizer:
         if self.m == "nesterov" and self.dampening != 0.0:
             raise OptimizerError(f"{label}Nesterov momentum needs dampening = 0 (as in torch)")
         object.__setattr__(self, "decoupled", bool(self.decoupled))
+        object.__setattr__(self, "cautious", bool(self.cautious))
+        if self.cautious and not M_PARTS[self.m].cautious:
+            offer = ", ".join(k for k, p in M_PARTS.items() if p.cautious)
+            raise OptimizerError(
+                f"{label}the cautious switch works with the m parts {offer}; not with {self.m!r}"
+            )
 
     @property
     def hypers_used(self) -> tuple[str, ...]:
@@ -276,6 +290,63 @@ PRESETS: dict[str, Preset] = {
             "Schedule-Free AdamW",
             {"m": "schedule_free_adamw", "decoupled": True, "lr": 2.5e-3},
             "AdamW that averages its iterates instead of decaying η: schedulefree 1.4.1",
+        ),
+        Preset(
+            "ademamix",
+            "AdEMAMix",
+            {"m": "ademamix", "sigma": "adam", "beta3": 0.9999, "alpha_mix": 5.0, "lr": 1e-3},
+            "Adam plus a very slow average of g: pytorch-optimizer 4.1.0 AdEMAMix",
+        ),
+        Preset(
+            "ademamix_cautious",
+            "AdEMAMix (cautious)",
+            {"m": "ademamix", "sigma": "adam", "cautious": True, "lr": 1e-3},
+            "AdEMAMix whose fast average is masked where it disagrees with g: "
+            "pytorch-optimizer 4.1.0 AdEMAMix(cautious=True)",
+        ),
+        Preset(
+            "lion_cautious",
+            "Lion (cautious)",
+            {
+                "m": "lion",
+                "beta1": 0.9,
+                "beta2": 0.99,
+                "decoupled": True,
+                "cautious": True,
+                "lr": 1e-3,
+            },
+            "Lion that does not step against the gradient: pytorch-optimizer 4.1.0 "
+            "Lion(cautious=True)",
+        ),
+        # -- second order and full matrix (issue 11) --
+        Preset(
+            "sophia",
+            "Sophia",
+            {
+                "m": "sophia",
+                "beta1": 0.96,
+                "beta2": 0.99,
+                "eps": 1e-12,
+                "clip": 1e-2,
+                "hessian_period": 10,
+                "decoupled": True,
+                "lr": 5e-2,  # the reference's 0.06 is not on the Playground's η grid
+            },
+            "momentum over the Hessian diagonal, clipped: pytorch-optimizer 4.1.0 SophiaH with "
+            "the exact diagonal",
+        ),
+        Preset(
+            "full_adagrad",
+            "Full-matrix AdaGrad",
+            {"m": "full_adagrad", "momentum": 0.0, "eps": 1e-6, "lr": 0.1},
+            "a 2 × 2 preconditioner from the gradients' outer products: pytorch-optimizer 4.1.0 "
+            "Shampoo",
+        ),
+        Preset(
+            "newton",
+            "Newton (damped)",
+            {"m": "newton", "eps": 1e-3, "lr": 0.5},
+            "the inverse Hessian times the gradient, |λ| floored, half steps: NumPy reference",
         ),
     )
 }

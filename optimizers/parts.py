@@ -38,6 +38,15 @@ class Part:
     own_sigma: bool = False
     #: the reference implementation it is checked against, when it is not torch.optim
     reference: str = ""
+    #: an m part that takes the ``cautious`` switch: the reference that offers ``cautious=True``
+    #: for it (pytorch-optimizer masks the update where its sign differs from the gradient's)
+    cautious: str = ""
+    #: it reads the exact Hessian of the surface (Sophia, Newton); the runner passes the
+    #: surface's compiled Hessian only when some run of the batch needs it
+    needs_hessian: bool = False
+    #: what it adds to θ_i^{t+1} = θ_i^t − (η^t/σ_i^t)·m_i^t where it does not fit it (a full
+    #: 2 × 2 matrix, averaging); "" where it fits
+    beyond: str = ""
 
 
 def _asgd_eta(t: Array, eta: Array, lambd: Array, alpha: Array) -> Array:
@@ -110,6 +119,7 @@ M_PARTS: dict[str, Part] = {
             r"\quad b_i^t = \beta_2 b_i^{t-1} + (1-\beta_2) g_i^t",
             ("beta1", "beta2"),
             reference="lion-pytorch 0.2.5 (Lion)",
+            cautious="pytorch-optimizer 4.1.0 (Lion, cautious=True)",
             about="every coordinate moves by exactly η^t (or 0): σ = 1, m = ±1",
         ),
         Part(
@@ -120,6 +130,7 @@ M_PARTS: dict[str, Part] = {
             r" \frac{\sqrt{v_i^t} + \epsilon}{\sqrt{1-\beta_2^{\,t+1}}},\quad \sigma_i^t = 1",
             ("beta1", "beta2", "eps"),
             reference="pytorch-optimizer 4.1.0 (LaProp)",
+            cautious="pytorch-optimizer 4.1.0 (LaProp, cautious=True)",
             about="η̄^t: the β₁-average of past η, bias-corrected; the weight decay comes after "
             "the step",
             own_sigma=True,
@@ -132,6 +143,7 @@ M_PARTS: dict[str, Part] = {
             r"\quad \sigma_i^t = 1",
             ("beta1", "beta2", "eps"),
             reference="pytorch-optimizer 4.1.0 (ADOPT)",
+            cautious="pytorch-optimizer 4.1.0 (ADOPT, cautious=True)",
             about="σ̃ uses v before this g (decorrelated); update 0 only sets v = g² and does not "
             "move",
             own_sigma=True,
@@ -170,6 +182,60 @@ M_PARTS: dict[str, Part] = {
             about="as Schedule-Free SGD with Adam's σ (ε outside the root, the bias correction "
             "inside); the weight decay λ·y is added to g/σ",
             own_sigma=True,
+        ),
+        Part(
+            "ademamix",
+            "AdEMAMix (a fast and a slow average)",
+            r"m_i^t = \frac{\bar m_i^t}{1-\beta_1^{\,t+1}} + \alpha_t\, \bar b_i^t,\quad"
+            r" \bar b_i^t = \beta_{3,t} \bar b_i^{t-1} + (1-\beta_{3,t})\, g_i^t",
+            ("beta1", "beta3", "alpha_mix", "t_alpha_beta3"),
+            reference="pytorch-optimizer 4.1.0 (AdEMAMix)",
+            cautious="pytorch-optimizer 4.1.0 (AdEMAMix, cautious=True)",
+            about="m̄ is Adam's first moment; the slow average b̄ (β₃ ≈ 0.9999, no bias "
+            "correction) is added with weight α; with a warm-up T > 0, α_t and β₃,t grow to α "
+            "and β₃ over T updates",
+        ),
+        Part(
+            "sophia",
+            "Sophia (clipped step over the Hessian diagonal)",
+            r"m_i^t = \sigma_i^t\,\mathrm{clip}_{\rho}\Big(\frac{\bar m_i^t}{\sigma_i^t}\Big),"
+            r"\quad \sigma_i^t = \max(\bar h_i^t, \epsilon),\quad \bar h_i \leftarrow \beta_2"
+            r" \bar h_i + (1-\beta_2)\, \partial_i^2 L\ \text{every}\ k\ \text{updates}",
+            ("beta1", "beta2", "eps", "clip", "hessian_period"),
+            reference="pytorch-optimizer 4.1.0 (SophiaH, exact Hessian diagonal as its hessian=)",
+            about="m̄ = β₁-average of g (no bias correction); h̄ averages the exact diagonal "
+            "∂²L/∂θ_i² (SophiaH estimates it with Hutchinson's method), updated at t = 0, k, 2k…; "
+            "each coordinate moves by at most η^t·ρ",
+            own_sigma=True,
+            needs_hessian=True,
+        ),
+        Part(
+            "full_adagrad",
+            "full-matrix AdaGrad (Shampoo on a vector)",
+            r"G^t = \epsilon I + \sum_{k\le t} \tilde g^k \tilde g^{k\top},\quad m^t ="
+            r" (G^t)^{-1/2}\, \tilde g^t,\quad \tilde g^t = (1-\mu) g^t + \mu\, m^{t-1},"
+            r"\quad \sigma_i^t = 1",
+            ("momentum", "eps"),
+            reference="pytorch-optimizer 4.1.0 (Shampoo)",
+            about="a 2 × 2 preconditioner: the inverse square root of the gradients' outer "
+            "products, in closed form; with μ = 0 (the default) full-matrix AdaGrad",
+            own_sigma=True,
+            beyond="a full 2 × 2 matrix in place of 1/σ_i: it mixes the coordinates, so it "
+            "undoes a tilt that a per-coordinate σ cannot",
+        ),
+        Part(
+            "newton",
+            "damped Newton (|λ| floored)",
+            r"m^t = Q\,\mathrm{diag}\big(\max(|\lambda_j|, \epsilon)\big)^{-1} Q^\top g^t,"
+            r"\quad \nabla^2 L = Q\,\mathrm{diag}(\lambda_j)\,Q^\top,\quad \sigma_i^t = 1",
+            ("eps",),
+            reference="NumPy reference (Nocedal & Wright §3.4, eigenvalue modification)",
+            about="η^t is the damping (1: the full Newton step, which lands on the minimum of a "
+            "quadratic in one update); a negative curvature λ is used as |λ|, so the step goes "
+            "downhill, and |λ| < ε as ε",
+            own_sigma=True,
+            needs_hessian=True,
+            beyond="the inverse of the full 2 × 2 Hessian in place of 1/σ_i",
         ),
     )
 }
@@ -323,6 +389,7 @@ class Hyper:
     lo_open: bool = False
     hi_open: bool = False
     log: bool = False
+    integer: bool = False  # a count (Sophia's update period): a whole number
 
     def check(self, value: object, where: str = "") -> float:
         try:
@@ -332,11 +399,13 @@ class Hyper:
         ok = math.isfinite(v)
         ok = ok and (v > self.lo if self.lo_open else v >= self.lo)
         ok = ok and (v < self.hi if self.hi_open else v <= self.hi)
+        ok = ok and (not self.integer or v == math.floor(v))
         if not ok:
             lo = "(" if self.lo_open else "["
             hi = ")" if self.hi_open else "]"
             raise OptimizerError(
-                f"{where}{self.name} must be in {lo}{self.lo:g}, {self.hi:g}{hi}, got {value!r}"
+                f"{where}{self.name} must be {'a whole number ' if self.integer else ''}"
+                f"in {lo}{self.lo:g}, {self.hi:g}{hi}, got {value!r}"
             )
         return v
 
@@ -365,12 +434,17 @@ HYPERS: dict[str, Hyper] = {
         Hyper("d", "d", 1.0, 1.0, 1e3),
         Hyper("d0", "d₀", 1e-6, 0.0, 1.0, lo_open=True, log=True),
         Hyper("d_coef", "c_d", 1.0, 0.0, 1e3, lo_open=True),
+        Hyper("beta3", "β₃", 0.9999, 0.0, 1.0, hi_open=True),
+        Hyper("alpha_mix", "α", 5.0, 0.0, 1e3),
+        Hyper("t_alpha_beta3", "T", 0.0, 0.0, 1e6),
+        Hyper("clip", "ρ", 1e-2, 0.0, 1e3, lo_open=True, log=True),
+        Hyper("hessian_period", "k", 10.0, 1.0, 1e6, integer=True),
     )
 }
 
-#: the columns of the engine's per-run table: every hyperparameter, then the decoupled flag
+#: the columns of the engine's per-run table: every hyperparameter, then the two switches
 #: (``optimizers.kernel`` reads them by these positions)
-COLUMNS: tuple[str, ...] = (*HYPERS, "decoupled")
+COLUMNS: tuple[str, ...] = (*HYPERS, "decoupled", "cautious")
 COLUMN: dict[str, int] = {name: i for i, name in enumerate(COLUMNS)}
 #: the kernel's code of each part: its position in its table
 M_CODE: dict[str, int] = {k: i for i, k in enumerate(M_PARTS)}

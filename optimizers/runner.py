@@ -22,8 +22,9 @@ from numpy.typing import ArrayLike, NDArray
 from surfaces import Surface, get_surface
 
 from . import kernel as K
+from .noise import Noise, noise_arrays
 from .optimizer import Optimizer, make_optimizer
-from .parts import COLUMNS, M_CODE, S_CODE, SIGMA_PARTS, OptimizerError
+from .parts import COLUMNS, M_CODE, M_PARTS, S_CODE, SIGMA_PARTS, OptimizerError
 
 Array = NDArray[np.float64]
 
@@ -71,6 +72,8 @@ class RunResult:
     #: η^t as the schedule gave it, kept (with ``eta``) when a run learns its own step size
     #: (Prodigy: ``eta`` = d_t·η^t); see ``d``
     eta_schedule: Array | None = None
+    #: each run's gradient noise (None: exact gradients); see optimizers.noise
+    noise: tuple[Noise | None, ...] = ()
 
     def schedule_free_points(self, r: int) -> tuple[Array, Array, Array]:
         """Run r's three sequences if it is Schedule-Free: x (T+1, 2), the weighted average
@@ -177,6 +180,40 @@ def _eta_table(opts: Sequence[Optimizer], steps: int) -> Array:
     return out
 
 
+#: the parts whose update t reads β₁^s, β₂^s or NAdam's 0.96^(sψ) (kernel: ``_pow``, ``_pow96``)
+_B1_M = frozenset({"adam", "ademamix"})
+_B2_M = frozenset({"laprop", "schedule_free_adamw"})
+_B2_S = frozenset({"adam", "radam", "amsgrad", "adabelief", "yogi"})
+#: at most this many shared rows, and cells of them (8 bytes each), per call
+MAX_POWER_ROWS = 64
+MAX_POWER_CELLS = 2_000_000
+
+
+def _power_rows(opts: Sequence[Optimizer], steps: int) -> tuple[Array, NDArray[np.int64]]:
+    """The kernel's table of powers shared by several runs (``kernel.power_table``) and each
+    run's rows in it (−1: computed in the loop).  A value used by one run only gets no row."""
+    wants: list[tuple[int, int, float, bool]] = []  # (run, column, value, NAdam's ψ)
+    for r, o in enumerate(opts):
+        if o.m in _B1_M:
+            wants.append((r, 0, float(o.beta1), False))
+        if o.sigma in _B2_S or o.m in _B2_M:
+            wants.append((r, 1, float(o.beta2), False))
+        if o.m == "nadam":
+            wants.append((r, 2, float(o.momentum_decay), True))
+    count: dict[tuple[float, bool], int] = {}
+    for _, _, v, nadam in wants:
+        count[v, nadam] = count.get((v, nadam), 0) + 1
+    keys = [k for k, n in count.items() if n > 1]
+    keys = keys[: min(MAX_POWER_ROWS, MAX_POWER_CELLS // (steps + 1))]
+    row = {k: i for i, k in enumerate(keys)}
+    ipw = np.full((len(opts), 3), -1, dtype=np.int64)
+    for r, col, v, nadam in wants:
+        ipw[r, col] = row.get((v, nadam), -1)
+    base = np.array([k[0] for k in keys], dtype=np.float64)
+    nadam = np.array([k[1] for k in keys], dtype=np.bool_)
+    return K.power_table(base, nadam, steps), ipw
+
+
 def _check_steps(steps: object, n_runs: int) -> int:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
         raise OptimizerError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
@@ -211,12 +248,19 @@ def run(
     steps: int = 500,
     record: Iterable[str] | str = "all",
     target: float | None = None,
+    noise: Noise | Sequence[Noise | None] | None = None,
+    *,
+    lanes: bool = True,
 ) -> RunResult:
     """Run every optimizer from its start for ``steps`` updates on ``surface``.
 
     ``start``: one (x, y) for all runs, or one per run; default the surface's default start.
     ``record``: "all", or a subset of RECORDABLE (the final θ, loss and divergence are always
     returned).  ``target``: also report ``hit[r]``, the first position whose loss ≤ target.
+    ``noise``: a ``Noise`` for every run, or one (or None) per run: the optimizer then sees
+    g + ξ; the recorded loss and gradient stay the true ones (optimizers.noise).
+    ``lanes``: advance runs of the lecture's parts many at once (``kernel._lanes``); False runs
+    every run one after another — the same numbers to the bit, only slower (tests, benchmarks).
     """
     if isinstance(surface, str):
         surface = get_surface(surface)
@@ -243,6 +287,8 @@ def run(
     bound = surface.bound
     starts = _starts(surface.default_start if start is None else start, len(opts), bound)
     R, T = len(opts), steps
+    noise_table, noise_seed, per_run_noise = noise_arrays(noise, R)
+    pw, ipw = _power_rows(opts, T)
     eta = _eta_table(opts, T)
     learns = "eta" in wanted and any(o.m == "prodigy" for o in opts)
     eta_schedule = eta.copy() if learns else None
@@ -267,9 +313,16 @@ def run(
     length = np.empty(R, dtype=np.int64)
     stop = np.empty(R, dtype=np.int64)
     hit = np.empty(R, dtype=np.int64)
+    # the surface's compiled Hessian only when a run needs it (Sophia, Newton); otherwise the
+    # formula itself stands in for it (same type, never called): nothing compiled or evaluated
+    if any(M_PARTS[o.m].needs_hessian for o in opts):
+        h, hsp = _hessian(surface)
+    else:
+        h, hsp = surface.kind.jit, surface.p
     _kernel(
         K.run_kernel,
-        surface.kind.jit, surface.p, starts, eta, mkind, skind, hp, plateau, float(bound),
+        surface.kind.jit, surface.p, h, hsp, starts, eta, mkind, skind, hp, plateau, noise_table,
+        noise_seed, pw, ipw, bool(lanes), float(bound),
         -np.inf if target is None else float(target),
         rec["theta"], rec["loss"], rec["grad"], rec["sigma"], rec["m"],
         out_theta, out_loss, length, stop, hit,
@@ -286,8 +339,20 @@ def run(
         final_loss=out_loss,
         eta=eta if "eta" in wanted else None,
         eta_schedule=eta_schedule,
+        noise=per_run_noise,
         **{k: (v if k in wanted else None) for k, v in rec.items()},
     )
+
+
+def _hessian(surface: Surface) -> tuple[Any, Array]:
+    """The surface's compiled Hessian and its parameters, or a clear refusal."""
+    try:
+        return surface.kind.hess_jit, np.ascontiguousarray(surface.hess_params, dtype=np.float64)
+    except (AttributeError, ValueError) as exc:
+        raise OptimizerError(
+            f"this optimizer needs the surface's second derivatives, which {surface.kind.key!r} "
+            f"does not provide ({exc})"
+        ) from None
 
 
 def _kernel(kernel: Any, *args: Any) -> None:

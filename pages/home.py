@@ -20,4 +20,6 @@ st.page_link("pages/lecture.py", label=t("home.to_lecture", lang), icon=":materi
 st.page_link("pages/playground.py", label=t("home.to_playground", lang),
              icon=":material/sports_score:")  # fmt: skip
 st.page_link("pages/sweep.py", label=t("home.to_sweep", lang), icon=":material/ssid_chart:")
+st.page_link("pages/basins.py", label=t("home.to_basins", lang), icon=":material/blur_on:")
+st.page_link("pages/classroom.py", label=t("home.to_classroom", lang), icon=":material/groups:")
 st.caption(t("home.footer", lang))

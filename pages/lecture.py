@@ -13,13 +13,13 @@ from dataclasses import replace
 import streamlit as st
 
 from lab import urlstate
-from lab.chart import chart
+from lab.chart import chart, waits_for_chart
 from lab.compute import query_key, race, run_labels
 from lab.figures import COMPACT, PRESENT, fmt_lr
 from lab.i18n import t, tm
 from lab.lecture import FORMULAS, SECTIONS, Experiment, builder_settings, with_alpha
 from lab.navigation import use_navigation
-from lab.page import current_lang, sync_url
+from lab.page import current_lang, link_params, sync_url
 from lab.screen import big_chart, chart_config, chart_variant, present_style, summary
 
 use_navigation()
@@ -27,7 +27,7 @@ lang = current_lang()
 SECTION_IDS = list(SECTIONS)
 
 if "lec_state" not in st.session_state:  # first visit: from the link
-    first, warnings = urlstate.parse_lecture(urlstate.from_query_params(st.query_params))
+    first, warnings = urlstate.parse_lecture(link_params())
     st.session_state["lec_state"] = first
     st.session_state["lec_warnings"] = warnings
 state: urlstate.LectureState = st.session_state["lec_state"]
@@ -65,8 +65,10 @@ section = st.segmented_control(
 section = section or SECTION_IDS[0]
 
 
-def show(exp: Experiment, settings: urlstate.Settings) -> None:
-    """One experiment: what to look at, the race chart (and σ, η/σ), the Playground link."""
+def show(exp: Experiment, settings: urlstate.Settings, first: bool = False) -> None:
+    """One experiment: what to look at, the race chart (and σ, η/σ), the Playground link
+    (``first``: the page's first chart; a browser's first visit ends there, and the rest
+    comes once it is drawn: lab.chart.waits_for_chart)."""
     settings = urlstate.Settings(**{**settings.__dict__, "lang": lang, "present": state.present})
     labels = tuple(t(f"lecture.run.{k}", lang) for k in exp.labels) if exp.labels else None
     st.subheader(t(f"lecture.exp.{exp.key}.title", lang))
@@ -78,7 +80,9 @@ def show(exp: Experiment, settings: urlstate.Settings) -> None:
         st.markdown(summary(settings, labels or run_labels(settings.runs, lang), lang,
                             steps=traj.steps))  # fmt: skip
     with big_chart(exp.key) if variant == PRESENT else nullcontext():
-        chart(fig, key=f"lec_{exp.key}", config=config)
+        chart(fig, key=f"lec_{exp.key}", config=config, first_of="lecture" if first else None)
+    if first and waits_for_chart("lecture"):
+        st.stop()
     if exp.adaptive:
         st.caption(t("pg.sigma_caption", lang))
         chart(adaptive, key=f"lec_{exp.key}_adaptive", config=config)
@@ -93,7 +97,7 @@ for formula in FORMULAS[section]:
     st.latex(formula)
 
 alpha, m, sigma, sched, lr = state.alpha, state.m, state.sigma, state.sched, state.lr
-for exp in SECTIONS[section]:
+for n, exp in enumerate(SECTIONS[section]):
     settings = exp.settings
     if exp.knob == "alpha":
         alpha = st.select_slider(t("lecture.alpha", lang), urlstate.ALPHA_OPTIONS,
@@ -110,7 +114,7 @@ for exp in SECTIONS[section]:
         lr = c4.select_slider(t("ctl.lr", lang), urlstate.LR_OPTIONS, key="lec_lr",
                               format_func=fmt_lr)  # fmt: skip
         settings = builder_settings(settings, m, sigma, sched, lr)
-    show(exp, settings)
+    show(exp, settings, first=n == 0)
 
 state = urlstate.LectureState(section, alpha, m, sigma, sched, lr, state.present)
 st.session_state["lec_state"] = state

@@ -13,7 +13,7 @@ import streamlit as st
 
 from lab import urlstate
 from lab.budget import race_plan
-from lab.chart import chart
+from lab.chart import chart, waits_for_chart
 from lab.compute import query_key, race, run_labels
 from lab.controls import (
     STATE,
@@ -24,6 +24,7 @@ from lab.controls import (
     set_start_from_click,
     sidebar,
 )
+from lab.curvature_panel import show_curvature
 from lab.downloads import MIME, session_id, slide_bytes
 from lab.exports import csv_bytes, html_bytes
 from lab.figures import COMPACT, PRESENT, fmt, fmt_lr
@@ -40,11 +41,13 @@ from lab.slides import (
     SIZES,
     ffmpeg_binary,
 )
+from lab.tuning import tune_each_eta
 from optimizers import M_PARTS, SIGMA_PARTS, OptimizerError
 from surfaces import SurfaceError
 
 use_navigation()
 CHART = "race_chart"
+PAGE = "playground"
 WRITTEN = "pg_query"  # the query this page last wrote into the address bar
 
 
@@ -149,12 +152,18 @@ for r in traj.runs:
 # (lab.chart: plotly.js's basic bundle, an animation that moves only what moves)
 with big_chart("race") if variant == PRESENT else nullcontext():
     chart(race_fig, key=CHART, on_click=partial(set_start_from_click, CHART),
-          config=chart_config(variant) if variant == COMPACT else None)  # fmt: skip
+          config=chart_config(variant) if variant == COMPACT else None,
+          first_of=PAGE)  # fmt: skip
+if waits_for_chart(PAGE):  # a browser's first visit: the rest once the chart is drawn
+    st.stop()
 
 # Lazy tabs: only the open one runs and is sent (the formulas' KaTeX and the downloads cost the
 # browser time while it draws the race chart: bench/bench_page.py).
-tab_sigma, tab_rules, tab_download = st.tabs(
-    [t("pg.tab_sigma", lang), t("pg.tab_rules", lang), t("pg.tab_download", lang)],
+tune_each_eta(settings, query, lang)  # a fair race: every optimizer at its own best η
+
+tab_sigma, tab_rules, tab_curv, tab_download = st.tabs(
+    [t("pg.tab_sigma", lang), t("pg.tab_rules", lang), t("curv.tab", lang),
+     t("pg.tab_download", lang)],
     key="pg_tab", on_change="rerun",
 )  # fmt: skip
 if tab_sigma.open:
@@ -180,6 +189,9 @@ if tab_rules.open:
                 t=f"{last['t']:,}", eta=fmt(last["eta"]), s1=fmt(sig[0]), s2=fmt(sig[1]),
                 m1=fmt(m[0]), m2=fmt(m[1]), x=fmt(th[0]), y=fmt(th[1]), loss=fmt(last["loss"]),
             ))  # fmt: skip
+if tab_curv.open:
+    with tab_curv:
+        show_curvature(settings, traj, lang)
 if tab_download.open:
     with tab_download:
         name = settings.surface.key

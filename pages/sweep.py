@@ -13,18 +13,19 @@ import streamlit as st
 
 from lab import fairness, urlstate
 from lab.budget import OverBudget, sweep_plan
-from lab.chart import chart
-from lab.controls import SWEEP, sweep_sidebar
-from lab.figures import COMPACT, fmt
+from lab.chart import chart, waits_for_chart
+from lab.controls import SWEEP, Unseen, sweep_sidebar
+from lab.figures import fmt
 from lab.i18n import t, tm
 from lab.navigation import use_navigation
-from lab.page import current_lang, sync_url
-from lab.screen import chart_config, is_phone
+from lab.page import current_lang, link_params, sync_url
+from lab.screen import for_screens
 from lab.sweep import LRS, SweepError, SweepResult, lowest_minimum, sweep, sweep_figure
 from optimizers import preset
 
 use_navigation()
 lang = current_lang()
+PAGE = "sweep"
 
 
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
@@ -46,11 +47,13 @@ def compute(key: str) -> SweepResult:
 
 
 if SWEEP not in st.session_state:
-    first, warnings = urlstate.parse_sweep(urlstate.from_query_params(st.query_params))
+    first, warnings = urlstate.parse_sweep(link_params())
     st.session_state["sw_warnings"] = warnings
 else:
     first = st.session_state[SWEEP]
-state = sweep_sidebar(first)
+# The settings the sidebar's widgets hold, read before they are drawn: the chart is sent
+# first and the sidebar last (as on the Playground).
+state = sweep_sidebar(first, ui=Unseen())
 query = urlstate.sweep_query(state)
 sync_url(query)
 
@@ -68,20 +71,29 @@ plan = sweep_plan(state, LRS.size)  # over the server's per-change bound: fewer 
 if not plan.fits:
     st.warning(plan.message(lang), icon=":material/speed:")
     if plan.refused:
+        sweep_sidebar(state)
         st.stop()
 try:
     with st.spinner(t("sweep.running", lang, n=len(state.presets) * LRS.size)):
         res = fairness.call(compute, json.dumps(query, sort_keys=True))
 except SweepError as e:
     st.error(e.text(lang))
+    sweep_sidebar(state)
     st.stop()
 
+
+def narrow(layout: dict) -> dict:
+    """The layout for a narrow chart (a phone's ~330 px): a label every other decade (unturned),
+    smaller type (lab.chart: and no toolbar)."""
+    small = {"size": 12}
+    return {**layout, "xaxis": {**layout["xaxis"], "dtick": 2}, "font": small,
+            "margin": {**layout["margin"], "l": 64}, "legend": {**layout["legend"], "font": small}}
+
+
 fig = sweep_figure(res, lang=lang, metric=state.metric)
-if is_phone():  # ~330 px: a label every other decade (unturned), smaller type, no toolbar
-    fig["layout"]["xaxis"]["dtick"] = 2
-    fig["layout"]["margin"]["l"] = 64
-    fig["layout"]["font"] = fig["layout"]["legend"]["font"] = {"size": 12}
-chart(fig, key="sweep_chart", config=chart_config(COMPACT) if is_phone() else None)
+chart(for_screens(fig, narrow(fig["layout"])), key="sweep_chart", first_of=PAGE)
+if waits_for_chart(PAGE):  # a browser's first visit: the rest once the chart is drawn
+    st.stop()
 
 best = res.fastest_lr if state.metric == "updates" else res.best_lr
 rows = []
@@ -97,3 +109,4 @@ for i, o in enumerate(res.optimizers):
     })  # fmt: skip
 st.dataframe(rows, hide_index=True)
 st.caption(t("sweep.lesson", lang))
+sweep_sidebar(state)  # the same widgets, drawn now (with the values read above)

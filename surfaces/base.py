@@ -8,7 +8,12 @@ written with NumPy functions and arithmetic only, without branches on values, so
 - in NumPy, on arrays ``x`` and ``y`` of any shape (contour grids, ``Surface.loss``), and
 - compiled by Numba, on two floats (the engine's time loop in ``optimizers.runner``).
 
-Adding a surface is one such function plus one ``SurfaceKind`` entry in ``surfaces.catalog``.
+Its curvature is a second such function, ``hess_fn(x, y, p) -> (∂²L/∂x², ∂²L/∂x∂y, ∂²L/∂y²)``,
+branch-free too, run the same two ways (``Surface.hess`` in NumPy, ``SurfaceKind.hess_jit``
+compiled, for second-order optimizers and for ``lab.theory``).
+
+Adding a surface is one such function (and its Hessian) plus one ``SurfaceKind`` entry in
+``surfaces.catalog``.
 """
 
 from __future__ import annotations
@@ -70,6 +75,20 @@ class SurfaceKind:
     program: NDArray[np.float64] | None = field(default=None, compare=False, repr=False)
     #: what one evaluation costs relative to a catalog surface's (the server's cost bound)
     eval_cost: float = field(default=1.0, compare=False)
+    #: the Hessian ``hess_fn(x, y, p) -> (hxx, hxy, hyy)``, branch-free like ``fn``; ``p`` is
+    #: ``Surface.hess_params`` (the parameter vector, or a typed formula's Hessian program)
+    hess_fn: Formula | None = field(default=None, compare=False, repr=False)
+    #: builds the compiled Hessian, instead of compiling ``hess_fn`` with numba's on-disk cache
+    hess_jit_factory: Callable[[], Callable[..., tuple[float, float, float]]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    #: a typed formula's Hessian program, made on first use (and kept in a bounded cache)
+    hess_program: Callable[[], NDArray[np.float64]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    #: what one Hessian evaluation costs, relative to one catalog gradient evaluation (a
+    #: typed formula's: its Hessian program's, made on first use)
+    hess_cost: Callable[[], float] = field(default=lambda: 1.0, compare=False, repr=False)
 
     def __call__(self, **values: float) -> Surface:
         return Surface(self, values)
@@ -82,6 +101,19 @@ class SurfaceKind:
         import numba
 
         return first_class(numba.njit(cache=True, nogil=True)(self.fn))
+
+    @cached_property
+    def hess_jit(self) -> Callable[..., tuple[float, float, float]]:
+        """The Hessian compiled for two floats: ``hess_jit(x, y, p) -> (hxx, hxy, hyy)`` with
+        ``p = Surface.hess_params``, a first-class function value like ``jit``; compiled once
+        per process (typed formulas: the one program evaluator, nothing compiled per formula)."""
+        if self.hess_jit_factory is not None:
+            return self.hess_jit_factory()
+        if self.hess_fn is None:
+            raise SurfaceError(f"surface {self.key!r} has no Hessian")
+        import numba
+
+        return first_class(numba.njit(cache=True, nogil=True)(self.hess_fn))
 
 
 @dataclass(frozen=True)
@@ -162,6 +194,35 @@ class Surface:
 
     def grad(self, points: ArrayLike) -> NDArray[np.float64]:
         return self.value_and_grad(points)[1]
+
+    @property
+    def hess_params(self) -> NDArray[np.float64]:
+        """What ``kind.hess_fn`` and ``kind.hess_jit`` take as ``p``: the parameter vector, or a
+        typed formula's Hessian program (made on first use, kept in a bounded cache)."""
+        if self.kind.hess_program is not None:
+            return self.kind.hess_program()
+        return self.p
+
+    @property
+    def hess_eval_cost(self) -> float:
+        """One Hessian evaluation relative to one gradient evaluation on a catalog surface (the
+        server's cost model; 1 for a catalog surface, a typed formula's from its program)."""
+        return float(self.kind.hess_cost())
+
+    def hess(self, points: ArrayLike) -> NDArray[np.float64]:
+        """The Hessian at points shaped (..., 2): an array (..., 2, 2), symmetric."""
+        pts = np.asarray(points, dtype=np.float64)
+        if pts.shape[-1:] != (2,):
+            raise SurfaceError(f"points must have shape (..., 2), got {pts.shape}")
+        if self.kind.hess_fn is None:
+            raise SurfaceError(f"surface {self.key!r} has no Hessian")
+        with np.errstate(all="ignore"):
+            hxx, hxy, hyy = self.kind.hess_fn(pts[..., 0], pts[..., 1], self.hess_params)
+        shape = pts.shape[:-1]
+        hxx, hxy, hyy = (np.broadcast_to(np.asarray(v, dtype=np.float64), shape)
+                         for v in (hxx, hxy, hyy))  # fmt: skip
+        out = np.stack([np.stack([hxx, hxy], axis=-1), np.stack([hxy, hyy], axis=-1)], axis=-2)
+        return out.astype(np.float64, copy=False)
 
     # -- what is known about it -------------------------------------------------------------
     @property

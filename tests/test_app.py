@@ -57,6 +57,9 @@ def test_home_runs_and_links_to_the_playground():
     assert not at.exception
     assert at.title[0].value == "Error Surface Lab"
     assert any("playground" in str(link.proto).lower() for link in at.get("page_link"))
+    pages = [link.proto.page for link in at.get("page_link")]
+    assert pages == ["lecture", "playground", "sweep",
+                     "basins", "classroom"]  # every page is one click away
 
 
 def test_playground_runs_with_defaults_and_draws_the_race():
@@ -223,6 +226,12 @@ def test_a_bad_language_in_the_link_warns_and_shows_english():
     at = open_page("pages/home.py", query={"lang": "klingon"})
     assert at.title[0].value == "Error Surface Lab"
     assert any("klingon" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", [*PAGES, "pages/basins.py"])
+def test_a_bad_language_is_warned_about_once_on_every_page(page):
+    at = open_page(page, query={"lang": "klingon", "steps": "abc"})
+    assert sum(w.value.count("klingon") for w in at.warning) == 1, [w.value for w in at.warning]
 
 
 # -- the Lecture page -------------------------------------------------------------------------

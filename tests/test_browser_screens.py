@@ -129,10 +129,7 @@ def test_every_page_fits_phones_and_tablets(server, browser, screen):
         if name == "playground" and screen == "phone":
             # the phone's chart: stacked, no toolbar; Play, Pause and the scrubber thumb-sized
             assert page.locator(f"{CHART} .modebar").count() == 0
-            boxes = page.evaluate(BOXES)[0]
-            surface = next(b for b in boxes if b["name"] == "plot xy")
-            assert all(b["t"] >= surface["b"] for b in boxes if b["name"] in (
-                "plot x2y2", "plot x3y3", "colorbar"))  # fmt: skip
+            stacked_under_the_surface(page)
             for label in ("▶ Play", "❚❚ Pause"):
                 box = page.get_by_role("button", name=label).first.bounding_box()
                 assert box and box["height"] >= 40 and box["width"] >= 44, (label, box)
@@ -154,6 +151,71 @@ def test_phone_playground_in_chinese(server, browser):
     scroll_to(page, CHART)
     check_screen(page, "the Chinese Playground on a phone")
     page.screenshot(path=SHOTS / "screen-phone-playground-zh-chart.png")
+    assert not errors, errors
+    context.close()
+
+
+#: a desktop browser (Chromium's own User-Agent: not "Mobile") in a window as narrow as a phone
+NARROW_DESKTOP = {"viewport": {"width": 390, "height": 844}}
+NARROW = f"[...document.querySelectorAll('{CHART}')].map(g => g._esl && g._esl.narrow)"
+
+
+def test_a_narrow_desktop_window_gets_the_narrow_layout(server, browser):
+    """The layout follows the chart's own width, not the User-Agent: a desktop browser at
+    390 × 844 gets the phone's charts (stacked, no toolbar) on every page, present mode's
+    too (not stretched to the window's height: the narrow layout has its own)."""
+    present = {"playground-present": ("/playground?present=1", 1)}
+    for name, (path, charts) in {**PAGES, **present}.items():
+        if not charts:
+            continue
+        context, page, errors = open_screen(browser, server + path, NARROW_DESKTOP, charts)
+        assert "Mobile" not in page.evaluate("navigator.userAgent")
+        no_exception(page)
+        assert all(page.evaluate(NARROW)), (name, page.evaluate(NARROW))
+        assert page.locator(f"{CHART} .modebar").count() == 0, name
+        scroll_to(page, CHART)
+        check_screen(page, f"{name} in a narrow desktop window")
+        page.screenshot(path=SHOTS / f"screen-narrow-desktop-{name}-chart.png")
+        if name.startswith("playground"):
+            stacked_under_the_surface(page)
+        assert not errors, (name, errors)
+        context.close()
+
+
+def stacked_under_the_surface(page) -> None:
+    """The race chart's loss and ‖g‖ plots and its colour bar are under the surface."""
+    boxes = page.evaluate(BOXES)[0]
+    surface = next(b for b in boxes if b["name"] == "plot xy")
+    assert all(b["t"] >= surface["b"] for b in boxes if b["name"] in (
+        "plot x2y2", "plot x3y3", "colorbar"))  # fmt: skip
+
+
+def test_a_resized_window_lays_the_chart_out_anew(server, browser):
+    """1280 → 390 → 1280 px: the race chart changes to the narrow layout and back, keeps the
+    frame it showed, and nothing overlaps at either width."""
+    context, page, errors = open_screen(browser, server + "/playground",
+                                        {"viewport": {"width": 1280, "height": 900}}, charts=2)
+    assert page.evaluate(NARROW) == [False, False]
+    check_screen(page, "the Playground at 1280 px")
+    page.locator(".esl-controls input[type=range]").first.fill("20")  # a frame of its own
+    page.wait_for_timeout(300)
+    frame = page.evaluate(f"document.querySelector('{CHART}')._esl.frame")
+    assert frame == 20
+    for width, narrow in ((390, True), (1280, False)):
+        page.set_viewport_size({"width": width, "height": 844})
+        page.wait_for_function(f"{NARROW}.every(n => n === {str(narrow).lower()})",
+                               timeout=30_000)  # fmt: skip
+        page.wait_for_timeout(800)
+        assert page.evaluate(f"document.querySelector('{CHART}')._esl.frame") == frame
+        scroll_to(page, CHART)
+        check_screen(page, f"the Playground resized to {width} px")
+        if narrow:
+            stacked_under_the_surface(page)
+            assert page.locator(f"{CHART} .modebar").count() == 0
+        else:
+            assert page.locator(f"{CHART} .modebar").count() >= 1
+        page.screenshot(path=SHOTS / f"screen-resized-to-{width}-playground.png")
+    no_exception(page)
     assert not errors, errors
     context.close()
 

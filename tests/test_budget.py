@@ -223,6 +223,33 @@ def test_eval_cost_is_read_from_the_surface() -> None:
     assert change_cost(long, 6, 1000) > change_cost(get_surface("ellipse"), 6, 1000)
 
 
+
+def test_hessian_evaluations_are_counted() -> None:
+    """Newton evaluates the Hessian every update, Sophia every k-th, first-order parts never;
+    each evaluation costs K_HESS times the surface's hess_eval_cost."""
+    sophia10 = preset("sophia", hessian_period=10)
+    assert budget.hessian_rate([preset("newton"), sophia10, preset("adam")]) == pytest.approx(1.1)
+    assert budget.hessian_rate([preset(p) for p in SIX]) == 0.0
+    ellipse = get_surface("ellipse")
+    newton6 = [preset("newton")] * 6
+    gd6 = [preset("gd")] * 6
+    extra = change_cost(ellipse, 6, 10_000, newton6) - change_cost(ellipse, 6, 10_000, gd6)
+    assert extra == pytest.approx(10_000 * 6 * budget.K_HESS)
+    assert change_cost(ellipse, 6, 10_000, gd6) == change_cost(ellipse, 6, 10_000)
+    # a typed formula's Hessian costs what its program costs
+    long = custom_surface(HOSTILE_FORMULAS[1])
+    assert long.hess_eval_cost > 1.0
+    assert budget.hess_cost(long, newton6) == pytest.approx(6 * long.hess_eval_cost)
+    # the plans count it: six Newton runs cost more than six gradient descents
+    newton = Settings(surface=long, runs=tuple(newton6), steps=10_000)
+    plain = Settings(surface=long, runs=tuple(gd6), steps=10_000)
+    assert race_plan(newton).cost > race_plan(plain).cost
+    sweep_newton = SweepState(surface=long, presets=("newton", "sophia"), steps=2000)
+    sweep_plain = SweepState(surface=long, presets=("gd", "adam"), steps=2000)
+    assert (sweep_plan(sweep_newton, LRS.size).cost - sweep_plan(sweep_plain, LRS.size).cost
+            == pytest.approx(2000 * LRS.size * 1.1 * long.hess_eval_cost * budget.K_HESS))  # fmt: skip
+
+
 # -- the pages -------------------------------------------------------------------------------
 def has_chart(at: AppTest) -> bool:
     """A chart was drawn (st.plotly_chart, or the app's chart component, lab/chart.py)."""

@@ -16,7 +16,17 @@ from types import SimpleNamespace
 import pytest
 
 from lab import chart, urlstate
-from lab.figures import adaptive_figure, race_figure
+from lab.figures import (
+    ALT,
+    COMPACT,
+    NARROW_BELOW,
+    PRESENT,
+    WIDE,
+    adaptive_figure,
+    narrow_or_wide,
+    race_figure,
+)
+from lab.screen import chart_config
 from lab.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +49,13 @@ def test_the_payload_has_no_frames_and_no_plotly_controls_but_the_animation():
     assert "frames" not in spec["figure"]
     assert not layout["sliders"] and not layout["updatemenus"]
     assert layout["margin"]["b"] <= 70  # the room of Plotly's controls is given back
-    assert spec["figure"]["data"] == fig["data"]
+    assert spec["figure"]["data"][1:] == fig["data"][1:]
+    # the invisible hover and click grid: the same points, as an invisible line (one path)
+    grid, theirs = spec["figure"]["data"][0], fig["data"][0]
+    assert theirs["mode"] == "markers" and theirs["marker"]["opacity"] == 0
+    assert grid["mode"] == "lines" and grid["line"]["width"] == 0
+    assert {k: grid[k] for k in ("x", "y", "customdata", "hovertemplate")} == {
+        k: theirs[k] for k in ("x", "y", "customdata", "hovertemplate")}
     anim = spec["anim"]
     assert anim["traces"] == fig["frames"][0]["traces"]
     assert anim["names"] == [f["name"] for f in fig["frames"]]
@@ -65,10 +81,36 @@ def test_the_animation_gives_back_every_frame_as_the_figure_had_it():
 def test_a_figure_without_frames_is_drawn_as_it_is():
     s = urlstate.Settings()
     fig = adaptive_figure(simulate(s.surface, s.runs, s.start_point, s.steps))
+    fig = {k: v for k, v in fig.items() if k != ALT}  # one layout: the config as given
     spec = json.loads(chart.payload(fig, {"displayModeBar": False}))
-    assert "anim" not in spec
+    assert "anim" not in spec and "alt" not in spec
     assert spec["figure"] == {"data": fig["data"], "layout": fig["layout"]}
     assert spec["config"]["displayModeBar"] is False and spec["config"]["displaylogo"] is False
+
+
+@pytest.mark.parametrize("variant", [WIDE, COMPACT, PRESENT])
+def test_the_other_layout_comes_with_the_figure(variant):
+    """The figure the server guessed, and the other one for the chart's width (chart.js draws
+    whichever fits): merged as chart.js merges them, it is the figure built for that layout;
+    the narrow one has no toolbar, the wide one Plotly's."""
+    s = urlstate.Settings()
+    traj = simulate(s.surface, s.runs, s.start_point, s.steps)
+    other = narrow_or_wide(variant)
+    for build in (race_figure, adaptive_figure):
+        fig, want = build(traj, variant=variant), build(traj, variant=other)
+        spec = json.loads(chart.payload(fig, chart_config(variant)))
+        alt = spec["alt"]
+        assert alt["narrow"] is (other == COMPACT) and spec["narrowBelow"] == NARROW_BELOW
+        layout = {**spec["figure"]["layout"], **alt["layout"]}
+        layout = {k: v for k, v in layout.items() if v is not None}
+        mine = json.loads(chart.payload({**want, ALT: None}))["figure"]
+        assert layout == mine["layout"]
+        data = [{**tr, **alt["data"].get(str(i), {})}
+                for i, tr in enumerate(spec["figure"]["data"])]  # fmt: skip
+        assert data == mine["data"]
+        assert len(json.dumps(alt)) < 6000  # the picture and the frames are not sent twice
+        toolbars = [c.get("displayModeBar", True) for c in (spec["config"], alt["config"])]
+        assert toolbars == ([True, False] if other == COMPACT else [False, True])
 
 
 def test_a_non_finite_number_becomes_a_gap_not_invalid_json():
@@ -175,3 +217,44 @@ def test_the_health_check_says_warming_up_until_the_warm_up_is_done(monkeypatch)
     late = serve._ready_when_warm(ok, time.monotonic() - serve.READY_AFTER_S - 1)
     serve.done.clear()
     assert asyncio.run(late(None)) == "ready"  # a warm-up that hangs does not keep it down
+
+
+#: when the first of these appeared, by the page's clock (set up before the page's scripts run)
+APPEARED = """(() => { window._appeared = {}; const want = %s;
+  new MutationObserver(() => { for (const [name, sel] of Object.entries(want))
+    if (!(name in window._appeared) && document.querySelector(sel))
+      window._appeared[name] = performance.now(); })
+  .observe(document, {childList: true, subtree: true}); })()"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("path", "rest"), [
+    ("/playground", "[data-testid=stSidebar] [data-testid=stSlider]"),
+    ("/lecture?section=s4", ".js-plotly-plot ~ * .js-plotly-plot, [data-testid=stPageLink]"),
+    ("/sweep", "[data-testid=stSidebar] [data-testid=stMultiSelect]"),
+])  # fmt: skip
+def test_a_browser_gets_the_first_chart_drawn_before_the_rest_of_the_page(server, browser, path,
+                                                                          rest):  # fmt: skip
+    """A browser's first visit: the page ends at its first chart, which is drawn before the
+    rest of the page (the sidebar's widgets, the next charts) arrives; the chart's drawing
+    brings the rest, and the chart is not drawn again."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script(APPEARED % json.dumps({"rest": rest}))
+    page.goto(server + path)
+    page.wait_for_selector(rest, state="attached", timeout=90_000)
+    # again with Streamlit's scripts in the browser's cache (a widget's code is fetched when
+    # the first one comes: it would come late on a first visit whatever the order)
+    page.reload()
+    page.wait_for_selector(rest, state="attached", timeout=90_000)
+    page.wait_for_timeout(1000)
+    drawn = page.evaluate("performance.getEntriesByName('esl-draw-end')[0].startTime")
+    assert drawn < page.evaluate("window._appeared.rest"), "the rest came before the chart"
+    assert page.evaluate("document.querySelector('.js-plotly-plot')._esl.drawn") == 1
+    if path == "/playground":  # the whole page is there, and it works
+        page.get_by_role("tab", name="Update rules").click()
+        page.get_by_text("θ_i^{t+1}").or_(page.locator(".katex")).first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert not errors, errors
+    page.close()

@@ -286,3 +286,22 @@ def test_a_hand_edited_student_id_gets_a_fresh_one(data_dir):
     for bad in ("../../etc/passwd", "x" * 400, "<b>", ""):
         at = student(code, me=bad)
         assert not at.exception and codes.valid_student_id(qp(at, "me")) and qp(at, "me") != bad
+
+
+def test_a_start_where_the_loss_is_not_defined_is_refused_with_a_message(data_dir):
+    """The room's formula has no loss at its start: the engine's run never starts (its loss
+    would be a stand-in 0.0), so the page says why and nothing reaches the board."""
+    from lab import urlstate
+    from lab.classroom.experiment import experiment_query
+    from lab.plaintext import md_unliteral
+
+    s, warnings = urlstate.parse({"surface": "custom", "f": "sqrt(x) + y^2", "x": "-1", "y": "0.5",
+                                  "opt": "adam,lr:0.05"})  # fmt: skip
+    assert not warnings
+    ui.get_store().migrate()
+    exp, _ = ui.get_store().create_experiment(experiment_query(s), unlocked=["lr"])
+    st_ = student(exp.code)
+    st_.button(key="cls_send").click().run()
+    assert not st_.exception and not st_.success
+    assert "not defined at the start (-1, 0.5)" in md_unliteral(st_.warning[-1].value)
+    assert ui.get_store().my_submission(exp.id, qp(st_, "me")) is None

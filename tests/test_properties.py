@@ -54,7 +54,11 @@ def optimizers(draw):
     hypers = {}
     for name, h in HYPERS.items():
         if draw(st.booleans()):
-            hypers[name] = draw(in_range(h.lo, h.hi, h.log, h.lo_open, h.hi_open))
+            hypers[name] = (
+                draw(st.integers(int(h.lo), min(int(h.hi), 5000)))  # a count (Sophia's period)
+                if h.integer
+                else draw(in_range(h.lo, h.hi, h.log, h.lo_open, h.hi_open))
+            )
     if draw(st.booleans()):
         name = draw(st.sampled_from(sorted(PRESETS)))
         if name == "nesterov":

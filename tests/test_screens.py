@@ -19,7 +19,7 @@ from lab.chart import elements, figure_of
 from lab.compute import build_race, query_key
 from lab.downloads import slide_bytes
 from lab.figures import COMPACT, PRESENT, WIDE, adaptive_figure, race_figure, short
-from lab.screen import chart_config, chart_variant, is_phone
+from lab.screen import chart_config, chart_variant, for_screens, is_phone
 from optimizers import preset
 from surfaces import get_surface
 
@@ -66,6 +66,20 @@ def test_a_phone_is_known_by_its_user_agent_or_client_hint(headers, phone):
     # a phone that opens the projector's link still gets the phone's chart
     assert chart_variant(True, headers) == (COMPACT if phone else PRESENT)
     assert chart_config(chart_variant(False, headers)).get("displayModeBar", True) is not phone
+
+
+def test_a_page_figure_gets_the_guessed_layout_first_and_the_other_with_it():
+    """lab.screen.for_screens (the Sweep page's): the phone's layout first for a phone's
+    request, the wide one otherwise; the other one comes along (only what differs)."""
+    fig = {"data": [], "layout": {"height": 500, "font": {"size": 15}, "xaxis": {}}}
+    narrow = {**fig["layout"], "font": {"size": 12}, "xaxis": {"dtick": 2}}
+    desk = for_screens(fig, narrow, {"User-Agent": IPAD})
+    assert desk["layout"] == fig["layout"] and desk["alt"]["variant"] == COMPACT
+    assert desk["alt"]["layout"] == {"font": {"size": 12}, "xaxis": {"dtick": 2}}
+    phone = for_screens(fig, narrow, {"User-Agent": IPHONE})
+    assert phone["layout"] == narrow and phone["alt"]["variant"] == WIDE
+    assert phone["alt"]["layout"] == {"font": {"size": 15}, "xaxis": {}}
+    assert "alt" not in fig  # (the page's figure is not changed)
 
 
 # -- the figures -----------------------------------------------------------------------------

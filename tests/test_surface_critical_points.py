@@ -16,7 +16,7 @@ KEYS = sorted(SURFACES)
 
 #: how many minima and saddles each surface lists at its defaults (a new surface adds a row)
 LISTED = {
-    "beale": (1, 2), "booth": (1, 0), "bounded_saddle": (2, 1), "ellipse": (1, 0),
+    "beale": (1, 2), "booth": (1, 0), "bounded_saddle": (2, 1), "canyon": (1, 0), "ellipse": (1, 0),
     "himmelblau": (4, 4), "matyas": (1, 0), "monkey_saddle": (0, 1), "plateau": (1, 0),
     "rastrigin": (1, 0), "ravine": (1, 0), "rosenbrock": (1, 0), "saddle": (0, 1),
     "six_hump_camel": (6, 7), "wall": (1, 0),
@@ -27,6 +27,8 @@ NO_SADDLE = {
     "wall": "convex",
     "rosenbrock": "one critical point: the minimum at (1, 1)",
     "plateau": "one critical point: 1 − exp(−r²/s²) grows with r, so only the centre",
+    "canyon": "one critical point: h·(1 − exp(−x²/s²)) grows with |x| and the walls are "
+    "convex in y, so only the bottom of the well",
     "rastrigin": "too many to draw: ~100 local minima and saddles in the view, by design only "
     "the global minimum is listed",
 }  # fmt: skip

@@ -40,7 +40,7 @@ QUERIES = st.dictionaries(KEYS, st.one_of(JUNK, st.lists(JUNK, min_size=1, max_s
 
 #: the Playground's keys, written out here (not read from the parser under test)
 PLAYGROUND_KEYS = {"surface", "sp", "f", "view", "opt", "steps", "x", "y", "logy", "lang",
-                   "present"}  # fmt: skip
+                   "present", "noise", "seed"}  # fmt: skip
 STEPS = {10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000}
 
 

@@ -15,6 +15,7 @@ from lab import urlstate as u
 from lab.i18n import LANGUAGES, tm
 from optimizers import preset
 from surfaces import get_surface
+from surfaces.formula import custom_surface
 
 ELLIPSE = get_surface("ellipse", ratio=1000.0)
 LRS = ", ".join(f"{o:g}" for o in u.LR_OPTIONS)
@@ -129,7 +130,7 @@ SWEEP = [
     ({"tol": "-1"}, {}, [W("url.bad_choice", name="tol", value="-1", allowed=TOLS)]),
     ({"tol": "nan"}, {}, [W("url.bad_choice", name="tol", value="nan", allowed=TOLS)]),
     ({"surface": "nope"}, {}, [W("url.unknown_surface", name="nope")]),
-    ({"surface": "custom"}, {}, [W("url.unknown_surface", name="custom")]),
+    ({"surface": "custom", "f": "x**2 + y**2"}, {"surface": custom_surface("x**2 + y**2")}, []),
     ({"sp": "ratio:1e9"}, {}, [W("url.bad_surface_param", name="ratio")]),
     ({"x": "1", "y": "nan"}, {}, [W("url.bad_start")]),
     ({"x": "0.5", "y": "-1"}, {"start": (0.5, -1.0)}, []),

@@ -25,6 +25,21 @@ the class has it). The reference rules, read in the packages' sources:
 - Schedule-Free SGD / AdamW (schedulefree 1.4.1, in train mode, so θ is y; r = 0, weight power
   2, no internal warm-up): η_max = max(η_max, η); c = η_max²/Ση_max²; AdamW: ĝ = g/(√(v/(1−β₂ᵗ))
   + ε) + λy (SGD: ĝ = g + λy); y = lerp(y, z, c) + η(β(1−c) − 1)·ĝ; z = z − η·ĝ (z⁰ = θ⁰).
+- AdEMAMix (pytorch-optimizer 4.1.0): L2 weight decay by default; m = lerp(m, g, 1−β₁);
+  v = β₂v + (1−β₂)g²; b = lerp(b, g, 1−β₃,t); u = m/(1−β₁ᵗ) then u += α_t·b (one fused
+  multiply-add); θ += (−η·u)/(√v/√(1−β₂ᵗ) + ε). With t_alpha_beta3 = T: α_t = min(tα/T, α),
+  β₃,t = min(exp(ln β₁ ln β₃ / ((1 − t/T) ln β₃ + (t/T) ln β₁)), β₃).
+- cautious=True (pytorch-optimizer 4.1.0, AdEMAMix, Lion, LaProp, ADOPT): u ·= mask with
+  mask = [u·g > 0]·numel/(Σmask + 1) — on a 2-vector 2/(k + 1) where k coordinates agree; for
+  AdEMAMix only the fast average is masked, for ADOPT by the sign of its scaled g. The cautious
+  Lion is pytorch-optimizer's Lion (lerp, not lion-pytorch's mul-add: the same signs here).
+- SophiaH (pytorch-optimizer 4.1.0) with its Hutchinson estimate replaced by the exact
+  Hessian diagonal (the surface's own second derivatives), passed as its ``hessian=`` argument
+  at steps 1, 1 + k, 1 + 2k, … (update_period k), nothing otherwise: m = lerp(m, g, 1−β₁);
+  h̄ = lerp(h̄, diag ∇²L, 1−β₂) when given; θ −= η·clamp(m/max(h̄, ε), ±ρ).
+- Shampoo (pytorch-optimizer 4.1.0) on one 2-vector (order 1) is full-matrix AdaGrad:
+  g̃ = lerp(g, previous direction, μ) (the buffer starts at g), L2 term after that;
+  G = εI + Σ g̃g̃ᵀ; direction = G^{-1/2} g̃ (SVD in float64); θ −= η·direction.
 """
 
 from __future__ import annotations
@@ -49,9 +64,15 @@ SURFACES = {
     "rosenbrock": ({"b": 100.0}, (-1.5, 2.0)),
 }
 PACKAGES = ("lion-pytorch", "pytorch-optimizer", "prodigyopt", "schedulefree")
+#: pytorch-optimizer's own Lion (it offers cautious=True; lion-pytorch does not)
+PO_LION = "pytorch_optimizer.Lion"
 
 
 def reference(name):
+    if name == PO_LION:
+        import pytorch_optimizer
+
+        return pytorch_optimizer.Lion
     if name == "Lion":
         from lion_pytorch import Lion
 
@@ -117,6 +138,43 @@ CASES = [
     ("sf-sgd-warmup", "SGDScheduleFree", {}, "schedule_free_sgd", {},
      {"ellipse": 0.01, "rosenbrock": 4e-4}, ("warmup_linear", {"warmup": 100, "total": 1200})),
     ("prodigy-cosine", "Prodigy", {}, "prodigy", {}, {"ellipse": 1.0, "rosenbrock": 0.3}, COSINE),
+    # -- issue 11, the rest of the catalogue --
+    ("ademamix", "AdEMAMix", {}, "ademamix", {}, {"ellipse": 0.02, "rosenbrock": 0.01}),
+    ("ademamix-l2", "AdEMAMix", {"weight_decay": 0.01, "betas": (0.8, 0.99, 0.999),
+     "alpha": 2.0}, "ademamix", {"weight_decay": 0.01, "beta1": 0.8, "beta2": 0.99,
+     "beta3": 0.999, "alpha_mix": 2.0}, {"ellipse": 0.02, "rosenbrock": 0.005}),
+    ("ademamix-wd", "AdEMAMix", {"weight_decay": 0.01, "weight_decouple": True}, "ademamix",
+     {"weight_decay": 0.01, "decoupled": True}, {"ellipse": 0.02, "rosenbrock": 0.01}),
+    # the α and β₃ warm-up, over 300 of the 1,000 updates
+    ("ademamix-warmup", "AdEMAMix", {"t_alpha_beta3": 300}, "ademamix", {"t_alpha_beta3": 300},
+     {"ellipse": 0.02, "rosenbrock": 0.01}),
+    ("ademamix-cautious", "AdEMAMix", {"cautious": True}, "ademamix_cautious", {},
+     {"ellipse": 0.02, "rosenbrock": 0.01}),
+    ("ademamix-cautious-warmup", "AdEMAMix", {"cautious": True, "t_alpha_beta3": 300},
+     "ademamix_cautious", {"t_alpha_beta3": 300}, {"ellipse": 0.02, "rosenbrock": 0.01}, COSINE),
+    ("lion-cautious", PO_LION, {"cautious": True}, "lion_cautious", {},
+     {"ellipse": 3e-3, "rosenbrock": 1e-3}),
+    ("lion-cautious-wd", PO_LION, {"cautious": True, "betas": (0.8, 0.95), "weight_decay": 0.5},
+     "lion_cautious", {"beta1": 0.8, "beta2": 0.95, "weight_decay": 0.5},
+     {"ellipse": 3e-3, "rosenbrock": 1e-3}),
+    ("laprop-cautious", "LaProp", {"cautious": True}, "laprop", {"cautious": True},
+     {"ellipse": 0.003, "rosenbrock": 0.002}),
+    ("adopt-cautious", "ADOPT", {"cautious": True}, "adopt", {"cautious": True},
+     {"ellipse": 0.01, "rosenbrock": 0.003}),
+    ("sophia", "SophiaH", {}, "sophia", {}, {"ellipse": 0.06, "rosenbrock": 0.06}),
+    # ρ = 1: the clip lets m̄/h̄ through near the minimum (at ρ = 0.01 every step is clipped)
+    ("sophia-every", "SophiaH", {"update_period": 1, "p": 1.0, "betas": (0.9, 0.95)}, "sophia",
+     {"hessian_period": 1, "clip": 1.0, "beta1": 0.9, "beta2": 0.95},
+     {"ellipse": 0.05, "rosenbrock": 0.02}),
+    ("sophia-l2", "SophiaH", {"weight_decay": 0.01, "weight_decouple": False, "eps": 1e-3},
+     "sophia", {"weight_decay": 0.01, "decoupled": False, "eps": 1e-3},
+     {"ellipse": 0.06, "rosenbrock": 0.06}),
+    ("full-adagrad", "Shampoo", {"matrix_eps": 1e-6}, "full_adagrad", {},
+     {"ellipse": 0.1, "rosenbrock": 0.1}),
+    ("full-adagrad-momentum", "Shampoo", {"momentum": 0.5, "matrix_eps": 1e-3}, "full_adagrad",
+     {"momentum": 0.5, "eps": 1e-3}, {"ellipse": 0.1, "rosenbrock": 0.05}),
+    ("full-adagrad-l2", "Shampoo", {"weight_decay": 0.01}, "full_adagrad",
+     {"weight_decay": 0.01}, {"ellipse": 0.1, "rosenbrock": 0.1}),
 ]  # fmt: skip
 
 
@@ -131,13 +189,21 @@ def trajectory(surface, start, name, kwargs, lr, sched_spec=None):
     if hasattr(opt, "train"):  # Schedule-Free: p holds y, where the gradient is taken
         opt.train()
     out, d, z = [p.detach().numpy().copy()], [], [p.detach().numpy().copy()]
-    for _ in range(STEPS):
+    period = getattr(opt, "update_period", None) if name == "SophiaH" else None
+    for k in range(STEPS):
         opt.zero_grad()
         _, grad = surface.value_and_grad(p.detach().numpy().copy())
         p.grad = torch.from_numpy(grad)
         # η^t of this update as the optimizer uses it (Prodigy: d_t·η)
         d.append(opt.param_groups[0].get("d", 1.0) * opt.param_groups[0]["lr"])
-        opt.step()
+        if period is not None:  # SophiaH: the exact Hessian diagonal in place of Hutchinson's
+            hess = None
+            if k % period == 0:
+                h = surface.hess(p.detach().numpy().copy())
+                hess = [torch.from_numpy(np.array([h[0, 0], h[1, 1]]))]
+            opt.step(hessian=hess)
+        else:
+            opt.step()
         if sch is not None:
             sch.step()
         out.append(p.detach().numpy().copy())
@@ -172,6 +238,9 @@ def main():
                 "theta": traj[::EVERY].tolist(),
                 # η^t as the optimizer used it (Prodigy: d_t·η)
                 **({"lr": used[::EVERY].tolist()} if name == "Prodigy" or sched else {}),
+                # what the Hessian-based cases were given in place of the package's estimate
+                **({"hessian": "exact diagonal (surface.hess), every update_period"}
+                   if name == "SophiaH" else {}),
                 # Schedule-Free's z (its x is the weighted average of the z's)
                 **({"z": z[::EVERY].tolist()} if "ScheduleFree" in name else {}),
             })  # fmt: skip

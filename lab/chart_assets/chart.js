@@ -315,22 +315,71 @@ class Animation {
   }
 }
 
+// -- one figure, two screens ------------------------------------------------------------------
+// A figure may bring a layout for the other kind of screen (spec.alt, lab/figures.py with_alt:
+// the layout keys and the traces that differ, its config, whether it is the narrow one): the
+// chart draws the narrow layout when its own width is below spec.narrowBelow, the other one
+// from there up, and changes when a resize crosses that width.  The server's layout (its guess
+// from the request's User-Agent) is drawn while the width is not known (a hidden element).
+function widthOf(state) {
+  return state.plot.getBoundingClientRect().width || state.root.parentElement.clientWidth || 0;
+}
+
+function wantsAlt(state, spec) {
+  if (!spec.alt) return false;
+  const w = widthOf(state);
+  if (!w) return false;
+  return w < spec.narrowBelow === spec.alt.narrow;
+}
+
+function chosen(spec, alt) {
+  if (!alt) {
+    const narrow = spec.alt ? !spec.alt.narrow : false;
+    return { data: spec.figure.data, layout: spec.figure.layout, config: spec.config, narrow,
+             alt: false };
+  }
+  const layout = { ...spec.figure.layout };
+  for (const [k, v] of Object.entries(spec.alt.layout)) {
+    if (v === null) delete layout[k];
+    else layout[k] = v;
+  }
+  const data = spec.figure.data.map((tr, i) => {
+    const patch = spec.alt.data[String(i)];
+    return patch ? { ...tr, ...patch } : tr;
+  });
+  return { data, layout, config: spec.alt.config, narrow: spec.alt.narrow, alt: true };
+}
+
 // -- the component --------------------------------------------------------------------------
 async function draw(state, spec) {
   const P = await loadPlotly();
   performance.mark("esl-draw-start");
   const gd = state.gd;
-  const layout = { ...spec.figure.layout, autosize: true };
+  const fig = chosen(spec, wantsAlt(state, spec));
+  state.alt = fig.alt;
+  state.root.classList.toggle("esl-narrow", fig.narrow);
+  const layout = { ...fig.layout, autosize: true };
   delete layout.width;
+  state.plot.style.minHeight = layout.height ? `${layout.height}px` : "";
   const font = getComputedStyle(state.root);
   layout.font = { family: font.fontFamily, color: font.color, ...(layout.font || {}) };
   // (st.plotly_chart drew with Streamlit's template; without one plotly.js draws zero lines
   // as dark as the axes: light grey ones, as before)
-  const axis = { zerolinecolor: "#d9d9d9", gridcolor: "#ebebeb", linecolor: "#c8c8c8" };
+  // ticklabeloverflow "allow": plotly.js otherwise measures every tick label (a forced layout
+  // each) to hide those past the chart's edge — a fifth of the race chart's drawing, and the
+  // layouts' margins keep every label inside
+  const axis = { zerolinecolor: "#d9d9d9", gridcolor: "#ebebeb", linecolor: "#c8c8c8",
+                 ticklabeloverflow: "allow" };
   layout.template = layout.template || { layout: { xaxis: axis, yaxis: axis } };
+  // (the same figure laid out anew for another width keeps the frame it showed)
+  const keep = state.anim && state.anim.a === spec.anim ? state.anim.frame : 0;
   if (state.anim) state.anim.reset();
-  await (gd._fullLayout ? P.react : P.newPlot)(gd, spec.figure.data, layout, spec.config);
+  await (gd._fullLayout ? P.react : P.newPlot)(gd, fig.data, layout, fig.config);
   state.anim = spec.anim ? new Animation(state, spec.anim) : null;
+  if (state.anim && keep > 0) {
+    state.anim.show(keep, true);
+    state.anim.settle();
+  }
   if (!spec.anim) state.controls.hidden = true;
   if (!state.listening) {
     state.listening = true;
@@ -355,6 +404,10 @@ async function draw(state, spec) {
     state.resize = new ResizeObserver(() => {
       // (not while the plot is hidden, e.g. in a closed tab or leaving the page)
       if (!gd._fullLayout || !gd.isConnected || gd.offsetParent === null) return;
+      if (state.spec && wantsAlt(state, state.spec) !== state.alt) {
+        redrawFor(state); // narrower or wider than its layout holds: the other layout
+        return;
+      }
       P.Plots.resize(gd).then(redo, () => {});
     });
     state.resize.observe(state.plot);
@@ -370,15 +423,41 @@ async function draw(state, spec) {
       return a ? [a.a.x[n][a.frame], a.a.y[n][a.frame]] : null;
     },
     drawn: state.drawn = (state.drawn || 0) + 1,
+    narrow: fig.narrow, // the narrow layout drawn (lab/figures.py, COMPACT)
   };
   performance.mark("esl-draw-end");
   gd.dispatchEvent(new CustomEvent("esl-drawn"));
 }
 
+function redrawFor(state) {
+  if (state.relayout) return; // (one is on its way: it reads the width when it draws)
+  const spec = state.spec;
+  state.relayout = true;
+  drawQueue = drawQueue
+    .then(() => {
+      state.relayout = false;
+      // (the data may have changed since: then that draw lays it out)
+      if (state.spec === spec && wantsAlt(state, spec) !== state.alt) return draw(state, spec);
+    })
+    .then(nextPaint)
+    .catch((e) => console.error("esl chart:", e));
+}
+
 let uids = 0;
 
+// The page waits for this chart before it sends the rest (lab/chart.py, waits_for_chart): its
+// data starts with NOTIFY, and the chart says "drawn" once it is (or could not be).
+const NOTIFY = "drawn?";
+
+function tellDrawn(state) {
+  if (!state.notify || state.notified || !state.setTrigger) return;
+  state.notified = true;
+  state.setTrigger("drawn", true);
+}
+
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  let { data } = component;
   performance.mark("esl-mount");
   addStyle();
   let state = parentElement.__esl;
@@ -392,16 +471,23 @@ export default function (component) {
     parentElement.__esl = state;
   }
   state.setTrigger = setTriggerValue;
+  if (typeof data === "string" && data.startsWith(NOTIFY)) {
+    data = data.slice(NOTIFY.length);
+    state.notify = true;
+  }
   if (data !== state.raw) {
     state.raw = data;
     const spec = typeof data === "string" ? JSON.parse(data) : data;
-    if (spec.figure.layout && spec.figure.layout.height) {
-      state.plot.style.minHeight = `${spec.figure.layout.height}px`;
-    }
+    state.spec = spec;
+    const height = chosen(spec, wantsAlt(state, spec)).layout.height; // (room before it draws)
+    state.plot.style.minHeight = height ? `${height}px` : "";
     drawQueue = drawQueue
       .then(() => draw(state, spec))
-      .then(nextPaint)
-      .catch((e) => console.error("esl chart:", e));
+      .catch((e) => console.error("esl chart:", e))
+      .then(nextPaint) // (on the screen before the rest of the page takes the main thread)
+      .then(() => tellDrawn(state)); // (drawn or not: the page must come)
+  } else if (state.gd._fullLayout) {
+    tellDrawn(state);
   }
   return () => {
     if (state.anim) state.anim.halt();

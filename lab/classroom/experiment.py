@@ -33,6 +33,7 @@ from ..i18n import Msg, msg, t
 from ..simulate import Trajectories
 from ..sweep import lowest_minimum
 from .codes import pseudonym_parts
+from .store import Refused
 
 UNLOCKABLE = ("optimizer", "lr", "schedule", "hypers")
 METRICS = ("loss", "updates")
@@ -111,9 +112,13 @@ class Outcome:
 
 
 def outcome(s: urlstate.Settings, tol: float) -> Outcome:
-    """The engine's numbers for the student's one run (no records: ~1 µs per update)."""
+    """The engine's numbers for the student's one run (no records: ~1 µs per update).
+    Refused("no_start") when the loss is not defined at the start: there is nothing to send."""
     res = run(s.surface, list(s.runs[:1]), start=s.start_point, steps=s.steps, record=(),
               target=target_loss(s, tol))  # fmt: skip
+    if not bool(res.started[0]):
+        x, y = (f"{float(v):.4g}" for v in res.starts[0])
+        raise Refused("no_start", x=x, y=y)
     div = int(res.diverged_at[0]) if bool(res.diverged[0]) else -1
     return Outcome(float(res.final_loss[0]), int(res.hit[0]), div)
 

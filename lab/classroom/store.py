@@ -115,14 +115,24 @@ experiments = Table(
     Column("version", Integer, nullable=False),
 )  # fmt: skip
 
+
+
+def _a_students_row() -> tuple[Column, ...]:
+    """The columns that say whose row it is (a participant's, a submission's): new objects on
+    each call, as a Column belongs to one table."""
+    return (
+        Column("experiment_id", Integer, ForeignKey("class_experiments.id", ondelete="CASCADE"),
+               nullable=False),
+        Column("student_id", String(40), nullable=False),
+        Column("pseudonym", String(12), nullable=False),
+        Column("nickname", String(80), nullable=False),
+    )  # fmt: skip
+
+
 participants = Table(
     "class_participants", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("experiment_id", Integer, ForeignKey("class_experiments.id", ondelete="CASCADE"),
-           nullable=False),
-    Column("student_id", String(40), nullable=False),
-    Column("pseudonym", String(12), nullable=False),
-    Column("nickname", String(80), nullable=False),
+    *_a_students_row(),
     Column("joined_at", Float, nullable=False),
     Column("last_sent_at", Float, nullable=True),
     UniqueConstraint("experiment_id", "student_id", name="uq_participant"),
@@ -132,11 +142,7 @@ participants = Table(
 submissions = Table(
     "class_submissions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("experiment_id", Integer, ForeignKey("class_experiments.id", ondelete="CASCADE"),
-           nullable=False),
-    Column("student_id", String(40), nullable=False),
-    Column("pseudonym", String(12), nullable=False),
-    Column("nickname", String(80), nullable=False),
+    *_a_students_row(),
     Column("settings", Text, nullable=False),
     Column("optimizer", String(40), nullable=False),
     Column("lr", Float, nullable=False),
@@ -155,7 +161,7 @@ Index("ix_submissions_experiment_loss", submissions.c.experiment_id, submissions
 class Refused(Exception):
     """A write the bounds do not allow; ``reason`` is a key of the ``[class]`` strings:
     ``gone`` (no such experiment, or expired), ``closed``, ``full``, ``too_fast``,
-    ``room_full``, ``too_big``."""
+    ``room_full``, ``too_big``; and ``no_start`` (experiment.outcome: no loss at the start)."""
 
     def __init__(self, reason: str, **values: Any) -> None:
         super().__init__(reason)

@@ -12,7 +12,8 @@ The program (``p``, float64, every index and count an exact small integer):
     p[0]            FORMAT (a version number, checked)
     p[1]            registers R: 0 is x, 1 is y, then the constants, then one per instruction
     p[2]            instructions N
-    p[3], p[4], p[5] registers of the loss, dL/dx and dL/dy
+    p[3], p[4], p[5] registers of the loss, dL/dx and dL/dy (a Hessian program's: of
+                    ∂²L/∂x², ∂²L/∂x∂y and ∂²L/∂y², ``compile_hessian``)
     p[6]            constants C (registers 2 … C+1)
     p[7]            unused (0)
     p[8 : 8+C]      the constants' values
@@ -67,6 +68,19 @@ def compile_program(tree: Node) -> NDArray[np.float64]:
     dag.grad = True
     roots = (loss, dag.diff(loss, "x", {}), dag.diff(loss, "y", {}))
     return _emit(dag, roots)
+
+
+def compile_hessian(tree: Node) -> NDArray[np.float64]:
+    """The program computing (∂²L/∂x², ∂²L/∂x∂y, ∂²L/∂y²) of a validated formula tree: the
+    symbolic gradient differentiated once more, in the same format as ``compile_program``'s
+    (so the same two evaluators run it; its three outputs are the Hessian's entries)."""
+    dag = Dag()
+    loss = dag.build(tree)
+    dag.grad = True
+    by_x: dict[int, int] = {}  # d/dx of a row, shared by both orders of differentiation
+    by_y: dict[int, int] = {}
+    gx, gy = dag.diff(loss, "x", by_x), dag.diff(loss, "y", by_y)
+    return _emit(dag, (dag.diff(gx, "x", by_x), dag.diff(gx, "y", by_y), dag.diff(gy, "y", by_y)))
 
 
 def _emit(dag: Dag, roots: tuple[int, int, int]) -> NDArray[np.float64]:  # noqa: PLR0912

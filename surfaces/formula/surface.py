@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..base import Box, Surface, SurfaceKind
-from .evaluate import compile_program, compiled_eval, eval_cost, numpy_eval
+from .evaluate import compile_hessian, compile_program, compiled_eval, eval_cost, numpy_eval
 from .parse import FormulaError, canonical, parse_formula
 
 #: largest |coordinate| of a view box
@@ -64,6 +64,12 @@ def program_of(canon: str) -> NDArray[np.float64]:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
+def hessian_program_of(canon: str) -> NDArray[np.float64]:
+    """The Hessian program of a canonical expression (cached; made only when asked for)."""
+    return compile_hessian(parse_formula(canon))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def _custom_kind(canon: str, box: Box) -> SurfaceKind:
     program = program_of(canon)
     start = _start(program, box)
@@ -79,6 +85,10 @@ def _custom_kind(canon: str, box: Box) -> SurfaceKind:
         jit_factory=compiled_eval,
         program=program,
         eval_cost=eval_cost(program),
+        hess_fn=numpy_eval,
+        hess_jit_factory=compiled_eval,  # the same evaluator: nothing compiled per formula
+        hess_program=lambda: hessian_program_of(canon),
+        hess_cost=lambda: eval_cost(hessian_program_of(canon)),
     )
 
 
