@@ -11,7 +11,7 @@ import streamlit as st
 from lab.chart import preload
 from lab.i18n import t
 from lab.navigation import use_navigation
-from lab.page import language_switch
+from lab.page import language_switch, page_done
 
 use_navigation()
 st.set_page_config(page_title="Error Surface Lab", page_icon="⛰️", layout="wide")
@@ -36,3 +36,4 @@ page = st.navigation(PAGES)
 if page.url_path in ("", "lecture", "playground", "sweep", "basins"):
     preload()  # its plotly.js, fetched while the page's script runs (the class page: its own)
 page.run()
+page_done()  # (not after st.stop(): a page that ended at its first chart comes again)

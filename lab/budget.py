@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from optimizers import M_PARTS, PRESETS, Optimizer, preset
@@ -153,6 +153,8 @@ class Plan:
     max_n: int  # the most optimizers that fit with all the updates asked for (0: none)
     formula_factor: float | None  # a typed formula: how many times cheaper it must be
     limit: float = LIMIT
+    seeds: int = 1  # a noisy sweep: the seeds every (optimizer, η) runs with (cost × seeds)
+    max_seeds: int = 0  # the most seeds that fit with all the updates and optimizers (0: none)
 
     @property
     def fits(self) -> bool:
@@ -172,9 +174,13 @@ class Plan:
             done = t(f"budget.clamped_{self.page}", lang, steps=f"{self.steps:,}",
                      asked=f"{self.asked:,}")  # fmt: skip
         head = t("budget.over", lang, cost=f"{self.cost:.1f}", limit=f"{self.limit:g}", done=done)
+        if self.seeds > 1:
+            head += " " + t("budget.seeds", lang, k=self.seeds)
         if self.refused:
             return head
         ways = []
+        if 0 < self.max_seeds < self.seeds:
+            ways.append(t("budget.fewer_seeds", lang, k=self.max_seeds))
         if 0 < self.max_n < self.n:
             ways.append(t(f"budget.fewer_{self.page}", lang, n=self.max_n))
         if self.formula_factor is not None:
@@ -231,16 +237,24 @@ def race_plan(settings: Any, limit: float | None = None) -> Plan:
 
 
 def sweep_plan(state: Any, n_lr: int, limit: float | None = None) -> Plan:
-    """The plan of a Sweep page's ``SweepState`` with ``n_lr`` learning rates per optimizer."""
+    """The plan of a Sweep page's ``SweepState`` with ``n_lr`` learning rates per optimizer:
+    a noisy sweep over K seeds (``state.seeds``) costs K times as much."""
     from .urlstate import SWEEP_STEP_OPTIONS
 
     # the presets' names (or Optimizers); anything else (lab.fairrace's placeholders) is taken
     # for a first-order part
     opts = [p if isinstance(p, Optimizer) else preset(p) for p in state.presets
             if isinstance(p, Optimizer) or p in PRESETS]  # fmt: skip
-    return _plan("sweep", sweep_model, n_lr, len(state.presets), state.steps,
-                 SWEEP_STEP_OPTIONS, state.surface, LIMIT if limit is None else limit,
-                 n_lr * hess_cost(state.surface, opts))  # fmt: skip
+    k = int(getattr(state, "seeds", 1))
+    limit = LIMIT if limit is None else limit
+    hess = n_lr * hess_cost(state.surface, opts)
+    plan = _plan("sweep", sweep_model, n_lr * k, len(state.presets), state.steps,
+                 SWEEP_STEP_OPTIONS, state.surface, limit, k * hess)  # fmt: skip
+    if k == 1:
+        return plan
+    e, n = eval_cost(state.surface), len(state.presets)
+    fit = [j for j in range(1, k) if sweep_model(e, n * n_lr * j, state.steps, j * hess) <= limit]
+    return replace(plan, seeds=k, max_seeds=max(fit, default=0))
 
 
 __all__ = [

@@ -22,6 +22,8 @@ from optimizers import (
     Schedule,
     preset,
 )
+from optimizers.noise import MAX_SCALE as MAX_NOISE
+from optimizers.noise import Noise
 from optimizers.schedules import DECAY_KINDS, schedule_settings
 from surfaces import SURFACES, Param, Surface, get_surface
 from surfaces.formula import (
@@ -46,6 +48,7 @@ from .urlstate import (
     LR_OPTIONS,
     MAX_RUNS,
     STEP_OPTIONS,
+    SWEEP_MAX_SEEDS,
     SWEEP_METRICS,
     SWEEP_STEP_OPTIONS,
     TOL_OPTIONS,
@@ -138,7 +141,7 @@ def load(settings: Settings) -> None:
     _clear("sp_")
     _clear("start_")
     _clear("view_")
-    for k in ("surface", "formula", "steps", "log_y"):
+    for k in ("surface", "formula", "steps", "log_y", *NOISE_KEYS):
         st.session_state.pop(k, None)
     st.session_state[STATE] = settings
 
@@ -208,6 +211,7 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
     sb.caption(t("ctl.click_hint", lang))
     _seed("log_y", canon.log_y)
     log_y = sb.checkbox(t("ctl.log_y", lang), key="log_y")
+    noise = _noise_widgets(sb, canon.noise, lang)
     sb.button(t("ctl.reset", lang), on_click=reset)
     start_pt = (float(x), float(y))
     settings = Settings(
@@ -218,9 +222,35 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
         log_y=bool(log_y),
         lang=lang,
         present=canon.present,
+        noise=noise,
     )
     st.session_state[STATE] = settings
     return settings
+
+
+#: the noise widgets' keys (controls.load drops them so that a link's noise is shown)
+NOISE_KEYS = ("noise_scale", "noise_rel", "noise_seed")
+#: the largest seed the widget takes (a link may hold any up to 2**63 − 1)
+MAX_WIDGET_SEED = 2**31 - 1
+
+
+def _noise_widgets(sb: Any, noise: Noise | None, lang: str, prefix: str = "") -> Noise | None:
+    """Gradient noise for every run (optimizers.noise): g̃ = g + ξ, ξ Gaussian of the scale
+    given (times ‖g‖ when relative), the same draws for the same seed.  Scale 0: exact.
+    ``prefix`` goes before the widgets' keys (the Sweep page's "sw_")."""
+    now = noise or Noise()
+    box = sb.expander(t("ctl.noise_header", lang), expanded=noise is not None)
+    p = prefix
+    _seed(f"{p}noise_scale", now.scale)
+    _seed(f"{p}noise_rel", now.relative)
+    _seed(f"{p}noise_seed", min(now.seed, MAX_WIDGET_SEED))
+    scale = box.number_input(t("ctl.noise_scale", lang), 0.0, MAX_NOISE, key=f"{p}noise_scale",
+                             step=0.05, format="%.4g", help=t("ctl.noise_help", lang))  # fmt: skip
+    relative = box.toggle(t("ctl.noise_rel", lang), key=f"{p}noise_rel")
+    seed = box.number_input(t("ctl.noise_seed", lang), 0, MAX_WIDGET_SEED, key=f"{p}noise_seed",
+                            step=1, help=t("ctl.noise_seed_help", lang))  # fmt: skip
+    out = Noise(float(scale), bool(relative), int(seed))
+    return out if out.on else None
 
 
 def set_present(on: bool) -> None:
@@ -495,6 +525,12 @@ def sweep_sidebar(initial: SweepState, ui: Any = None) -> SweepState:
         tol = sb.select_slider(t("sweep.tol", lang), TOL_OPTIONS, key="sw_tol",
                                format_func=lambda v: f"{v:g}",
                                help=t("sweep.tol_help", lang))  # fmt: skip
+    noise = _noise_widgets(sb, canon.noise, lang, prefix="sw_")
+    k = 1
+    if noise is not None:  # the seeds to average over: only noise makes them differ
+        _seed("sw_noise_k", canon.k)
+        k = sb.slider(t("ctl.noise_k", lang), 1, SWEEP_MAX_SEEDS, key="sw_noise_k",
+                      help=t("ctl.noise_k_help", lang))  # fmt: skip
     start_pt = (float(x), float(y))
     state = SweepState(
         surface=surface,
@@ -503,6 +539,8 @@ def sweep_sidebar(initial: SweepState, ui: Any = None) -> SweepState:
         start=None if start_pt == surface.default_start else start_pt,
         metric=str(metric),
         tol=float(tol),
+        noise=noise,
+        k=int(k),
     )
     st.session_state[SWEEP] = state
     return state

@@ -507,6 +507,16 @@ def adaptive_figure(
         data.append({"type": "scatter", "x": ts, "y": _sig(r.eta), "mode": "lines",
                      "name": label, "legendgroup": r.label, "line": {"color": r.color},
                      "hovertemplate": f"{label}<br>t=%{{x}}<br>η^t=%{{y:.4g}}<extra></extra>"})
+        if r.eta_schedule is not None:  # Prodigy: η^t = d_t·η; the schedule's η dashed below
+            d = r.eta / np.where(r.eta_schedule > 0, r.eta_schedule, np.inf)
+            data.append({
+                "type": "scatter", "x": ts, "y": _sig(r.eta_schedule), "mode": "lines",
+                "name": f"{label}: {t('fig.eta_schedule', lang)}", "legendgroup": r.label,
+                "showlegend": False, "line": {"color": r.color, "dash": "dash", "width": 1},
+                "customdata": _sig(d), "meta": {"role": "eta_schedule"},
+                "hovertemplate": f"{label}<br>t=%{{x}}<br>{t('fig.eta_schedule', lang)}"
+                                 "=%{y:.4g}<br>d<sub>t</sub>=%{customdata:.4g}<extra></extra>",
+            })  # fmt: skip
         for i, dash in ((0, "solid"), (1, "dot")):
             for axis, values, what in (("2", r.sigma[:, i], "σ"), ("3", r.effective_step[:, i],
                                                                    "η/σ")):

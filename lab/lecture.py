@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, replace
 
 from optimizers import M_PARTS, SCHEDULE_KINDS, SIGMA_PARTS, Optimizer, Schedule, preset
+from optimizers.comparisons import TILT_PAIR, comparison_settings
 from optimizers.schedules import schedule_latex
 from surfaces import get_surface
 
@@ -89,6 +90,18 @@ S3_RMS_VS_RMSPROP = Experiment(
     knob="alpha",
 )
 
+# §3, its limit: σ_i is one number per coordinate, so it can stretch the coordinate axes only.
+# On the ellipse tilted by 45° every coordinate mixes the steep and the flat direction: the
+# diagonal methods slow down, a full 2 × 2 preconditioner turns with the ellipse and does not
+# (optimizers/comparisons.py; tests/test_second_order.py checks the slowing along the tilt)
+S3_TILTED = Experiment(
+    "s3_tilted",
+    Settings(
+        get_surface(TILT_PAIR.surface, **comparison_settings(TILT_PAIR, TILT_PAIR.checked[-1])),
+        TILT_PAIR.runs[:3], TILT_PAIR.steps, start=(-1.9, 0.0),
+    ),  # (Newton left out here: it reaches the minimum exactly, and the loss axis must be log)
+)
+
 # §4.1–4.2 root mean square with a constant η bursts out of the minimum again and again late
 # in training; η^t = η/√(t+1), alone or after a warm-up, does not
 S4_BURSTS = Experiment(
@@ -142,7 +155,7 @@ S5_BUILDER = Experiment(
 SECTIONS: dict[str, tuple[Experiment, ...]] = {
     "s1": (S1_VALLEY,),
     "s2": (S2_ONE_LR,),
-    "s3": (S3_RMS_VS_RMSPROP,),
+    "s3": (S3_RMS_VS_RMSPROP, S3_TILTED),
     "s4": (S4_BURSTS, S4_RADAM),
     "s5": (S5_BUILDER,),
 }

@@ -9,6 +9,14 @@ import streamlit as st
 from .i18n import DEFAULT, LANGUAGES, msg, t, tm
 
 LANG = "lang"
+LANG_WARNING = "lang_warning"  # a link's unknown language, shown until a page is drawn whole
+
+
+def page_done() -> None:
+    """After a page's script ran to its end (app.py): the link's warnings about the language
+    have been shown with a whole page (a browser's first run of a page may end at its first
+    chart: lab.chart.waits_for_chart)."""
+    st.session_state.pop(LANG_WARNING, None)
 
 
 def current_lang() -> str:
@@ -17,7 +25,7 @@ def current_lang() -> str:
         value = st.query_params.get(LANG)
         st.session_state[LANG] = value if value in LANGUAGES else DEFAULT
         if value is not None and value not in LANGUAGES:
-            st.session_state["lang_warning"] = str(value)[:40]
+            st.session_state[LANG_WARNING] = str(value)[:40]
     return st.session_state[LANG]
 
 
@@ -35,7 +43,7 @@ def language_switch() -> str:
         label_visibility="collapsed", width="stretch", required=True,
     )  # fmt: skip
     lang = st.session_state[LANG] or lang
-    bad = st.session_state.pop("lang_warning", None)
+    bad = st.session_state.get(LANG_WARNING)  # (until a page has been drawn whole: page_done)
     if bad is not None:
         st.warning(tm(msg("url.unknown_lang", name=bad), lang), icon=":material/translate:")
     return lang

@@ -99,6 +99,16 @@ def for_screens(fig: Fig, narrow: dict[str, Any], headers: Mapping[str, str] | N
     return with_alt(dict(fig), COMPACT, narrow)
 
 
+#: tabs that do not fit the width go on a second row, not off the screen (a phone's 390 px hold
+#: three of the Playground's four)
+TABS_CSS = """<style>[data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; }</style>"""
+
+
+def wrapping_tabs() -> None:
+    """The page's tabs wrap onto more rows when the screen is narrow (``TABS_CSS``)."""
+    st.html(TABS_CSS)
+
+
 def present_style() -> None:
     """The projector's page: no sidebar (nor its » button) and no header, larger type, the
     width of the screen; containers from ``big_chart`` as tall as the window."""

@@ -51,6 +51,9 @@ class RunView:
     sigma: Array  # (n, 2)
     m: Array  # (n, 2)
     last: dict[str, object]  # numbers of the last valid update, for the formulas
+    #: η^t as the schedule gave it, at upd_t, for a run that learns its own step size (Prodigy:
+    #: ``eta`` = d_t·η^t, so d_t = eta / eta_schedule); None for every other run
+    eta_schedule: Array | None = None
 
     @property
     def diverged(self) -> bool:
@@ -133,6 +136,8 @@ def simulate(
                 sigma=res.sigma[r, upd_t],
                 m=res.m[r, upd_t],
                 last=last,
+                eta_schedule=None if res.eta_schedule is None or opt.m != "prodigy"
+                else res.eta_schedule[r, upd_t],
             )
         )
     return Trajectories(

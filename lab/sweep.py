@@ -24,6 +24,20 @@ a strip above the plot (one row per optimizer), with "diverged at update k" on h
 η of each optimizer (the least final loss among the runs that did not diverge; ties within
 round-off go to the smaller η) gets a large open circle and a "best η = …" label.  Every number
 in the figure is finite (gaps are None).
+
+With gradient noise (``noise``, optimizers.noise) and ``seeds`` = K > 1, every (optimizer, η)
+runs K times, with the seeds ``noise.seeds(K)``, all in the same one engine call, and a cell of
+the result is a summary over its K seeds:
+
+- ``final_loss``: the mean final loss over the K seeds; ``loss_lo``/``loss_hi``: the least and
+  the greatest (the figure shades that band, min–max, under the mean curve);
+- ``diverged``: the cell counts as diverged when ANY of its seeds diverged (an η that blows up
+  for one draw of the noise is not a safe η); ``diverged_at``: the earliest such update;
+- ``hit``: the median of the K seeds' updates to the target, a seed that did not reach it
+  counted as never; the lower median (the ⌈K/2⌉-th fewest), so the cell has reached the target
+  when at least half its seeds did, and the number is one seed's own count.
+
+K = 1 (with or without noise) is a plain sweep: ``loss_lo``/``loss_hi`` are None.
 """
 
 from __future__ import annotations
@@ -36,6 +50,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from optimizers import MAX_RUNS, MAX_WORK, Optimizer, OptimizerError, make_optimizer, run
+from optimizers.noise import Noise
 from surfaces import Surface, SurfaceError
 
 from . import theory
@@ -51,6 +66,9 @@ Fig = dict[str, Any]
 #: 10^(k/8) in between, so 1e-3, 1e-2, … are exactly on the grid)
 LRS: Array = 10.0 ** (np.arange(-64, 9) / 8.0)
 LRS.setflags(write=False)
+
+#: the most seeds a noisy sweep averages over
+MAX_SEEDS = 32
 
 #: below this a negative lowest-minimum loss is taken for round-off of 0
 _NEGATIVE = -1e-12
@@ -98,6 +116,12 @@ class SweepResult:
     fastest: NDArray[np.int64]
     labels: tuple[str, ...]
     colors: tuple[str, ...]
+    #: the gradient noise (None: exact gradients) and how many seeds each cell averages over
+    noise: Noise | None = None
+    seeds: int = 1
+    #: (N, L) the least and greatest final loss over the seeds (None when ``seeds`` is 1)
+    loss_lo: Array | None = None
+    loss_hi: Array | None = None
 
     @property
     def best_lr(self) -> tuple[float | None, ...]:
@@ -130,8 +154,12 @@ def _check_lrs(lrs: ArrayLike) -> Array:
     return a
 
 
-def _check_size(n_opt: int, n_lr: int, steps: object) -> None:
-    n = n_opt * n_lr
+def _check_size(n_opt: int, n_lr: int, steps: object, k: int = 1) -> None:
+    n = n_opt * n_lr * k
+    if n > MAX_RUNS and k > 1:
+        raise SweepError("sweep.too_many_runs_seeds", n_opt=n_opt, n_lr=n_lr, k=k,
+                         runs=f"{n:,}", limit=f"{MAX_RUNS:,}",
+                         max_k=max(MAX_RUNS // (n_opt * n_lr), 1))  # fmt: skip
     if n > MAX_RUNS:
         raise SweepError(
             "sweep.too_many_runs", n_opt=n_opt, n_lr=n_lr, runs=f"{n:,}", limit=f"{MAX_RUNS:,}"
@@ -172,10 +200,14 @@ def sweep(
     steps: int = 2000,
     lrs: ArrayLike = LRS,
     target: float | None = None,
+    noise: Noise | None = None,
+    seeds: int = 1,
 ) -> SweepResult:
     """Run every optimizer at every η of ``lrs`` (each keeps its own hyperparameters and η^t
     schedule; only η is replaced) from ``start`` (default: the surface's) for ``steps`` updates,
-    in one engine call that records only the final numbers.
+    in one engine call that records only the final numbers.  With ``noise``, every run sees
+    that gradient noise; with ``seeds`` = K > 1 as well, every (optimizer, η) runs once per seed
+    of ``noise.seeds(K)`` and its cell summarises them (see the module's docstring).
 
     Raises ``SweepError`` (an ``OptimizerError``) when optimizers × lrs is more than the
     engine's MAX_RUNS, or × steps more than its MAX_WORK."""
@@ -184,18 +216,42 @@ def sweep(
         raise OptimizerError("a sweep needs at least one optimizer")
     grid = _check_lrs(lrs)
     n, n_lr = len(opts), grid.size
-    _check_size(n, n_lr, steps)
-    batch = [o.with_(lr=lr) for o in opts for lr in grid.tolist()]
-    res = run(surface, batch, start=start, steps=steps, record=(), target=target)
+    if noise is not None and not isinstance(noise, Noise):
+        raise OptimizerError(f"noise must be a Noise or None, got {noise!r}")
+    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)):
+        raise OptimizerError(f"seeds must be a whole number, got {seeds!r}")
+    k = int(seeds)
+    if not 1 <= k <= MAX_SEEDS:
+        raise OptimizerError(f"seeds must be from 1 to {MAX_SEEDS}, got {k}")
+    if k > 1 and (noise is None or not noise.on):
+        raise OptimizerError("averaging over seeds needs gradient noise (a scale above 0)")
+    _check_size(n, n_lr, steps, k)
+    batch = [o.with_(lr=lr) for o in opts for lr in grid.tolist() for _ in range(k)]
+    per_run = None if noise is None else noise.seeds(k) * (n * n_lr)
+    res = run(surface, batch, start=start, steps=steps, record=(), target=target, noise=per_run)
 
     def grid_of(a: NDArray[Any]) -> NDArray[Any]:
-        out = np.ascontiguousarray(a.reshape(n, n_lr))
+        out = np.ascontiguousarray(a)
         out.setflags(write=False)
         return out
 
-    final = grid_of(res.final_loss)
-    div = grid_of(res.diverged)
-    hit = grid_of(res.hit)  # −1 everywhere without a target
+    runs_final = res.final_loss.reshape(n, n_lr, k)
+    runs_div = res.diverged.reshape(n, n_lr, k)
+    runs_at = res.diverged_at.reshape(n, n_lr, k)
+    runs_hit = res.hit.reshape(n, n_lr, k)
+    lo = hi = None
+    if k == 1:
+        final, div = grid_of(runs_final[..., 0]), grid_of(runs_div[..., 0])
+        at, hit = grid_of(runs_at[..., 0]), grid_of(runs_hit[..., 0])  # hit: −1 without a target
+    else:
+        final = grid_of(runs_final.mean(axis=2))
+        lo, hi = grid_of(runs_final.min(axis=2)), grid_of(runs_final.max(axis=2))
+        div = grid_of(runs_div.any(axis=2))
+        big = np.iinfo(np.int64).max
+        first = np.where(runs_div, runs_at, big).min(axis=2)
+        at = grid_of(np.where(div, first, -1).astype(np.int64))
+        never = np.sort(np.where(runs_hit >= 0, runs_hit, big), axis=2)[..., (k - 1) // 2]
+        hit = grid_of(np.where(never == big, -1, never).astype(np.int64))
     ranked = np.where(div, np.inf, final)
     least = ranked.min(axis=1, keepdims=True)
     low = lowest_minimum(res.surface)
@@ -214,12 +270,16 @@ def sweep(
         lrs=grid,
         final_loss=final,
         diverged=div,
-        diverged_at=grid_of(res.diverged_at),
+        diverged_at=at,
         hit=hit,
         best=best.astype(np.int64),
         fastest=fastest.astype(np.int64),
         labels=_names(opts, "en"),
         colors=tuple(run_colors([o.preset for o in opts])),
+        noise=noise if noise is not None and noise.on else None,
+        seeds=k,
+        loss_lo=lo,
+        loss_hi=hi,
     )
 
 
@@ -315,7 +375,10 @@ def sweep_figure(
     ``labels`` replaces the optimizers' names (default: their preset names in ``lang``).
 
     Every trace carries ``meta = {"role": …, "optimizer": i}``; roles: "curve" (one per
-    optimizer, one point per η), "diverged", "not_reached" (updates only), "best"/"fastest"."""
+    optimizer, one point per η), "diverged", "not_reached" (updates only), "best"/"fastest",
+    and for a sweep over K > 1 seeds "band" (final loss only: one filled area per optimizer,
+    the least to the greatest final loss over the seeds, under its mean curve; the y axis title
+    says so).  The updates metric then plots the median over the seeds, unshaded."""
     if metric not in ("loss", "updates"):
         raise ValueError(f"metric must be 'loss' or 'updates', got {metric!r}")
     if metric == "updates" and res.target is None:
@@ -326,7 +389,10 @@ def sweep_figure(
         raise ValueError(f"labels: {len(res.optimizers)} needed, got {len(names)}")
     x = [_sig(v, 6) for v in res.lrs.tolist()]
     n = len(names)
-    data = [_curve(res, ax, x, i, names[i], lang) for i in range(n)]
+    data = []
+    if res.seeds > 1 and metric == "loss":
+        data.extend(_band(res, ax, x, i, names[i]) for i in range(n))
+    data.extend(_curve(res, ax, x, i, names[i], lang) for i in range(n))
     for i in range(n):
         data.extend(_strip(res, metric, x, i, n, names[i], lang))
     annotations = []
@@ -359,7 +425,10 @@ def sweep_figure(
     lo, hi = math.log10(x[0]), math.log10(x[-1])
     pad = 0.03 * max(hi - lo, 1.0)
     strip = min(0.2, 0.025 * n + 0.03)
-    yaxis: dict[str, Any] = {"domain": [0, 0.97 - strip], "title": {"text": ax.title}}
+    title = ax.title
+    if res.seeds > 1:
+        title += "<br>" + t(f"sweep.seeds_{metric}", lang, k=res.seeds)
+    yaxis: dict[str, Any] = {"domain": [0, 0.97 - strip], "title": {"text": title}}
     if not ax.log:
         yaxis |= {"type": "linear", "exponentformat": "power"}
     elif metric == "updates":
@@ -422,6 +491,51 @@ def eta_limit_line(
              "arrowcolor": "#444", "ax": -90, "ay": -34, "font": {"size": 13, "color": "#333"},
              "bgcolor": "rgba(255,255,255,0.85)"}  # fmt: skip
     return line, label
+
+
+def _rgba(color: str, alpha: float) -> str:
+    """``#rrggbb`` as ``rgba(r,g,b,alpha)``."""
+    r, g, b = (int(color[k : k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _band(res: SweepResult, ax: _Axis, x: list[float], i: int, name: str) -> dict[str, Any]:
+    """Optimizer ``i``'s spread over the seeds: the least to the greatest final loss, a closed
+    area for every stretch of η its curve is drawn (stretches apart by None: gaps stay gaps),
+    in its colour at low opacity.  Drawn with the curve's shift and floor; on a log axis a least
+    loss ≤ 0 is drawn at the floor (or a decade under the least positive value)."""
+    assert res.loss_lo is not None and res.loss_hi is not None
+    lo, hi = res.loss_lo[i] - ax.shift, res.loss_hi[i] - ax.shift
+    if ax.log:
+        floor = ax.floor
+        if floor is None:
+            pos = np.concatenate([lo[lo > 0], hi[hi > 0]])
+            least = float(pos.min()) if pos.size else 10.0
+            floor = float(10.0 ** (math.floor(math.log10(least)) - 1))
+        lo, hi = np.maximum(lo, floor), np.maximum(hi, floor)
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    cols = np.flatnonzero(ax.plotted[i]).tolist()
+    runs: list[list[int]] = []
+    for j in cols:
+        if runs and runs[-1][-1] == j - 1:
+            runs[-1].append(j)
+        else:
+            runs.append([j])
+    for stretch in runs:
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs += [x[j] for j in stretch] + [x[j] for j in reversed(stretch)]
+        ys += [_sig(float(hi[j])) for j in stretch]
+        ys += [_sig(float(lo[j])) for j in reversed(stretch)]
+    color = res.colors[i]
+    return {
+        "type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself",
+        "fillcolor": _rgba(color, 0.18), "line": {"width": 0, "color": color},
+        "name": name, "legendgroup": name, "showlegend": False, "hoverinfo": "skip",
+        "connectgaps": False, "meta": {"role": "band", "optimizer": i},
+    }  # fmt: skip
 
 
 def _curve(

@@ -490,7 +490,10 @@ SWEEP_STEP_OPTIONS = tuple(s for s in STEP_OPTIONS if s <= 10_000)
 SWEEP_DEFAULT_PRESETS = ("gd", "momentum", "rms", "rmsprop", "adam", "radam")
 SWEEP_METRICS = ("loss", "updates")
 TOL_OPTIONS = tuple(float(f"1e{e}") for e in range(-8, 1))
-SWEEP_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "metric", "tol", "lang")
+SWEEP_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "metric", "tol", "lang",
+              "noise", "seed", "k")  # fmt: skip
+#: ``k``: how many seeds a noisy sweep averages over (lab.sweep.MAX_SEEDS)
+SWEEP_MAX_SEEDS = 32
 
 
 @dataclass(frozen=True)
@@ -501,10 +504,17 @@ class SweepState:
     start: tuple[float, float] | None = None
     metric: str = "loss"
     tol: float = 1e-3  # "updates" metric: until the loss is within tol of the lowest minimum
+    noise: Noise | None = None  # gradient noise for every run (None: exact gradients)
+    k: int = 1  # with noise: seeds each (optimizer, η) averages over (1 … SWEEP_MAX_SEEDS)
 
     @property
     def start_point(self) -> tuple[float, float]:
         return self.start if self.start is not None else self.surface.default_start
+
+    @property
+    def seeds(self) -> int:
+        """The seeds the sweep runs: ``k`` with noise, else 1."""
+        return self.k if self.noise is not None else 1
 
 
 def sweep_query(s: SweepState) -> dict[str, str | list[str]]:
@@ -515,7 +525,31 @@ def sweep_query(s: SweepState) -> dict[str, str | list[str]]:
         q["metric"] = s.metric
     if s.tol != SweepState.tol:
         q["tol"] = _num(s.tol)
+    if s.noise is not None and s.noise.on:
+        q["noise"] = _num(s.noise.scale) + (",rel:1" if s.noise.relative else "")
+        q["seed"] = str(s.noise.seed)
+        if s.k != 1:
+            q["k"] = str(s.k)
     return q
+
+
+def parse_seeds(text: str | None, noise: Noise | None, warnings: list[Msg]) -> int:
+    """``k=<1 … 32>``: the seeds a noisy sweep averages over; 1 when absent, bad (with a
+    warning) or without noise (with a warning: k only means something with noise)."""
+    if text is None:
+        return 1
+    try:
+        k = int(text.strip())
+        if not 1 <= k <= SWEEP_MAX_SEEDS:
+            raise ValueError
+    except ValueError:
+        warnings.append(msg("url.bad_choice", name="k", value=text[:40],
+                            allowed=f"1 … {SWEEP_MAX_SEEDS}"))  # fmt: skip
+        return 1
+    if noise is None and k != 1:
+        warnings.append(msg("url.seeds_without_noise", k=k))
+        return 1
+    return k
 
 
 def parse_sweep(params: Mapping[str, list[str] | str]) -> tuple[SweepState, list[Msg]]:
@@ -560,8 +594,10 @@ def parse_sweep(params: Mapping[str, list[str] | str]) -> tuple[SweepState, list
             warnings.append(msg("url.bad_choice", name="tol", value=first["tol"][:40],
                                 allowed=", ".join(f"{o:g}" for o in TOL_OPTIONS)))  # fmt: skip
     parse_lang(first.get("lang"), warnings)
+    noise = parse_noise(first.get("noise"), first.get("seed"), warnings)
+    k = parse_seeds(first.get("k"), noise, warnings)
     state = SweepState(surface, tuple(presets) or SWEEP_DEFAULT_PRESETS, steps,
-                       _parse_start(first, surface, warnings), metric, tol)  # fmt: skip
+                       _parse_start(first, surface, warnings), metric, tol, noise, k)  # fmt: skip
     return state, warnings
 
 

@@ -32,7 +32,14 @@ from lab.i18n import msg, t, tm
 from lab.navigation import use_navigation
 from lab.page import LANG, current_lang, sync_url
 from lab.plaintext import md_literal
-from lab.screen import big_chart, chart_config, chart_variant, present_style, summary
+from lab.screen import (
+    big_chart,
+    chart_config,
+    chart_variant,
+    present_style,
+    summary,
+    wrapping_tabs,
+)
 from lab.slides import (
     DEFAULT_SECONDS,
     DEFAULT_SIZE,
@@ -161,6 +168,7 @@ if waits_for_chart(PAGE):  # a browser's first visit: the rest once the chart is
 # browser time while it draws the race chart: bench/bench_page.py).
 tune_each_eta(settings, query, lang)  # a fair race: every optimizer at its own best η
 
+wrapping_tabs()
 tab_sigma, tab_rules, tab_curv, tab_download = st.tabs(
     [t("pg.tab_sigma", lang), t("pg.tab_rules", lang), t("curv.tab", lang),
      t("pg.tab_download", lang)],

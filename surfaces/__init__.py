@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .base import Param, Surface, SurfaceError, SurfaceKind
 from .catalog import SURFACE_KINDS
+from .data import DATA_KINDS
 from .formula import (
     FORMULA_MESSAGES,
     FUNCTIONS,
@@ -23,7 +24,7 @@ from .formula import (
     parse_formula,
 )
 
-SURFACES: dict[str, SurfaceKind] = {k.key: k for k in SURFACE_KINDS}
+SURFACES: dict[str, SurfaceKind] = {k.key: k for k in (*SURFACE_KINDS, *DATA_KINDS)}
 
 
 def get_surface(key: str, **values: float) -> Surface:

@@ -158,3 +158,23 @@ def test_downloads():
     assert "<html" in html and "Plotly.newPlot" in html
     assert "<script src=" not in html  # no script fetched from a network
     assert len(html) > 3_000_000  # plotly.js is inside: it plays offline
+
+
+def test_prodigys_learned_step_is_drawn_beside_the_schedule():
+    """Prodigy's η^t = d_t·η: the solid line is d_t·η, the dashed one the schedule's η, and
+    the hover's d_t is the engine's own d_t; other runs get no dashed line."""
+    from optimizers import run
+
+    ellipse = get_surface("ellipse")
+    opts = (preset("prodigy"), preset("adam"))
+    traj = simulate(ellipse, opts, ellipse.default_start, 300)
+    fig = adaptive_figure(traj)
+    dashed = [tr for tr in fig["data"] if (tr.get("meta") or {}).get("role") == "eta_schedule"]
+    assert len(dashed) == 1 and dashed[0]["line"]["dash"] == "dash"
+    r = traj.runs[0]
+    res = run(ellipse, opts, steps=300)
+    d = res.d[0, r.upd_t]
+    assert np.allclose(dashed[0]["customdata"], d, rtol=1e-4)
+    assert d[-1] > 10 * d[0]  # it learns: d_t grows from d₀
+    assert np.allclose(dashed[0]["y"], res.eta_schedule[0, r.upd_t], rtol=1e-4)
+    assert traj.runs[1].eta_schedule is None

@@ -381,3 +381,25 @@ def test_the_wall_is_a_gentle_slope_then_a_steep_wall():
         xs = np.linspace(-2, 0.5, 2001)
         slope = t.grad(np.column_stack([xs, xs * 0]))[:, 0]
         assert np.all(np.diff(slope) >= -1e-12)
+
+
+# --- §3's limit: a diagonal σ cannot undo a tilted ellipse ----------------------------------
+def test_s3_tilted_ellipse_slows_the_diagonal_methods_only():
+    from lab.lecture import S3_TILTED
+    from optimizers.comparisons import TILT_PAIR, comparison_settings
+
+    s = S3_TILTED.settings
+    assert s.surface.values["tilt"] == pytest.approx(0.785)
+
+    def hits(surface):
+        res = run(surface, s.runs, start=s.start_point, steps=s.steps, record=(),
+                  target=TILT_PAIR.target)  # fmt: skip
+        assert (res.hit > 0).all(), res.hit  # every run arrives within the updates drawn
+        return res.hit
+
+    tilted = hits(s.surface)
+    flat = hits(get_surface("ellipse", **comparison_settings(TILT_PAIR, 0.0)))
+    rmsprop, adam, full = tilted
+    assert min(rmsprop, adam) > 8 * full  # at 45°: the full matrix ≫ the diagonal σ
+    assert rmsprop > 3 * flat[0] and adam > 3 * flat[1]  # the diagonal ones slow with the tilt
+    assert full <= 1.5 * flat[2]  # the full-matrix one does not

@@ -19,12 +19,12 @@ LISTED = {
     "beale": (1, 2), "booth": (1, 0), "bounded_saddle": (2, 1), "canyon": (1, 0), "ellipse": (1, 0),
     "himmelblau": (4, 4), "matyas": (1, 0), "monkey_saddle": (0, 1), "plateau": (1, 0),
     "rastrigin": (1, 0), "ravine": (1, 0), "rosenbrock": (1, 0), "saddle": (0, 1),
-    "six_hump_camel": (6, 7), "wall": (1, 0),
+    "six_hump_camel": (6, 7), "wall": (1, 0), "linreg": (1, 0), "logreg": (1, 0),
 }  # fmt: skip
 #: why a surface lists no saddle point
 NO_SADDLE = {
     "ellipse": "convex", "booth": "convex", "matyas": "convex", "ravine": "convex",
-    "wall": "convex",
+    "wall": "convex", "linreg": "convex", "logreg": "convex",
     "rosenbrock": "one critical point: the minimum at (1, 1)",
     "plateau": "one critical point: 1 − exp(−r²/s²) grows with r, so only the centre",
     "canyon": "one critical point: h·(1 − exp(−x²/s²)) grows with |x| and the walls are "

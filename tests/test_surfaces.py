@@ -16,7 +16,7 @@ import pytest
 from surfaces import SURFACES, Surface, SurfaceError, SurfaceKind, get_surface
 
 KEYS = sorted(SURFACES)
-GROUPS = {"convex", "valley", "saddle", "classic"}
+GROUPS = {"convex", "valley", "saddle", "classic", "data"}
 
 #: relative tolerance of the finite-difference check, against max(1, |∇L|)
 FD_RTOL = 1e-5
