@@ -71,6 +71,11 @@ K_SWEEP_UPDATE = 1.35e-7
 #: surface's ``hess_eval_cost``: Newton's update costs 49–73 ns more than gradient descent's
 #: on the catalog surfaces (bench/bench_engine.py's machine, issue 14), rounded up
 K_HESS = 7.0e-8
+#: a noisy update (optimizers.noise: a counter-based normal pair per update) costs up to this
+#: many exact ones: 6 presets × 73 η × 2,000 updates took 1.7× the CPU time with noise on the
+#: ellipse, Rosenbrock and Himmelblau (~30 ns more a cell), 1.3× on the wall (issue 14, the noisy
+#: sweep), rounded up
+NOISE_COST = 2
 
 
 class OverBudget(Exception):
@@ -231,14 +236,31 @@ def race_plan(settings: Any, limit: float | None = None) -> Plan:
     ``limit``: ``LIMIT`` unless given."""
     from .urlstate import STEP_OPTIONS
 
-    return _plan("race", race_model, 1, len(settings.runs), settings.steps, STEP_OPTIONS,
-                 settings.surface, LIMIT if limit is None else limit,
+    return _plan("race", race_model, noise_factor(settings.surface, settings.noise),
+                 len(settings.runs), settings.steps, STEP_OPTIONS, settings.surface,
+                 LIMIT if limit is None else limit,
                  hess_cost(settings.surface, settings.runs))  # fmt: skip
+
+
+def noise_factor(surface: Surface, noise: Any) -> int:
+    """How many exact runs one noisy run costs at most (a whole number, for the plan's runs):
+    Gaussian noise NOISE_COST; a mini-batch of B points adds B·EXAMPLE_COST evaluations
+    (surfaces.data: measured per point) to the one the full loss takes."""
+    if noise is None:
+        return 1
+    factor = float(NOISE_COST) if noise.scale else 1.0
+    if noise.batch:
+        from surfaces.data import EXAMPLE_COST
+
+        per_point = EXAMPLE_COST.get(surface.kind.key, 1.0)
+        factor *= 1.0 + noise.batch * per_point / eval_cost(surface)
+    return math.ceil(factor)
 
 
 def sweep_plan(state: Any, n_lr: int, limit: float | None = None) -> Plan:
     """The plan of a Sweep page's ``SweepState`` with ``n_lr`` learning rates per optimizer:
-    a noisy sweep over K seeds (``state.seeds``) costs K times as much."""
+    a noisy sweep over K seeds (``state.seeds``) costs K times as much, and its every update
+    up to NOISE_COST exact ones."""
     from .urlstate import SWEEP_STEP_OPTIONS
 
     # the presets' names (or Optimizers); anything else (lab.fairrace's placeholders) is taken
@@ -246,19 +268,22 @@ def sweep_plan(state: Any, n_lr: int, limit: float | None = None) -> Plan:
     opts = [p if isinstance(p, Optimizer) else preset(p) for p in state.presets
             if isinstance(p, Optimizer) or p in PRESETS]  # fmt: skip
     k = int(getattr(state, "seeds", 1))
+    noisy = NOISE_COST if getattr(state, "noise", None) is not None else 1
     limit = LIMIT if limit is None else limit
     hess = n_lr * hess_cost(state.surface, opts)
-    plan = _plan("sweep", sweep_model, n_lr * k, len(state.presets), state.steps,
+    plan = _plan("sweep", sweep_model, n_lr * k * noisy, len(state.presets), state.steps,
                  SWEEP_STEP_OPTIONS, state.surface, limit, k * hess)  # fmt: skip
     if k == 1:
         return plan
     e, n = eval_cost(state.surface), len(state.presets)
-    fit = [j for j in range(1, k) if sweep_model(e, n * n_lr * j, state.steps, j * hess) <= limit]
+    fit = [j for j in range(1, k)
+           if sweep_model(e, n * n_lr * j * noisy, state.steps, j * hess) <= limit]  # fmt: skip
     return replace(plan, seeds=k, max_seeds=max(fit, default=0))
 
 
 __all__ = [
     "LIMIT",
+    "NOISE_COST",
     "OverBudget",
     "Plan",
     "change_cost",

@@ -41,6 +41,7 @@ from .curvature_panel import eta_limit_note
 from .figures import fmt_lr
 from .i18n import msg, t, tm
 from .page import current_lang
+from .sweep import seeds_that_fit
 from .urlstate import (
     CUSTOM as CUSTOM_SURFACE,
 )
@@ -54,6 +55,7 @@ from .urlstate import (
     TOL_OPTIONS,
     Settings,
     SweepState,
+    dataset_size,
     nearest,
 )
 
@@ -211,7 +213,8 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
     sb.caption(t("ctl.click_hint", lang))
     _seed("log_y", canon.log_y)
     log_y = sb.checkbox(t("ctl.log_y", lang), key="log_y")
-    noise = _noise_widgets(sb, canon.noise, lang)
+    noise = _noise_widgets(sb, canon.noise if same else None, lang,
+                           data_n=dataset_size(surface))  # fmt: skip
     sb.button(t("ctl.reset", lang), on_click=reset)
     start_pt = (float(x), float(y))
     settings = Settings(
@@ -229,15 +232,17 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
 
 
 #: the noise widgets' keys (controls.load drops them so that a link's noise is shown)
-NOISE_KEYS = ("noise_scale", "noise_rel", "noise_seed")
+NOISE_KEYS = ("noise_scale", "noise_rel", "noise_seed", "noise_batch")
 #: the largest seed the widget takes (a link may hold any up to 2**63 − 1)
 MAX_WIDGET_SEED = 2**31 - 1
 
 
-def _noise_widgets(sb: Any, noise: Noise | None, lang: str, prefix: str = "") -> Noise | None:
+def _noise_widgets(sb: Any, noise: Noise | None, lang: str, prefix: str = "",
+                   data_n: int | None = None) -> Noise | None:  # fmt: skip
     """Gradient noise for every run (optimizers.noise): g̃ = g + ξ, ξ Gaussian of the scale
     given (times ‖g‖ when relative), the same draws for the same seed.  Scale 0: exact.
-    ``prefix`` goes before the widgets' keys (the Sweep page's "sw_")."""
+    ``prefix`` goes before the widgets' keys (the Sweep page's "sw_"); ``data_n``: a data
+    surface's N, which adds the mini-batch size B (1 … N)."""
     now = noise or Noise()
     box = sb.expander(t("ctl.noise_header", lang), expanded=noise is not None)
     p = prefix
@@ -249,7 +254,13 @@ def _noise_widgets(sb: Any, noise: Noise | None, lang: str, prefix: str = "") ->
     relative = box.toggle(t("ctl.noise_rel", lang), key=f"{p}noise_rel")
     seed = box.number_input(t("ctl.noise_seed", lang), 0, MAX_WIDGET_SEED, key=f"{p}noise_seed",
                             step=1, help=t("ctl.noise_seed_help", lang))  # fmt: skip
-    out = Noise(float(scale), bool(relative), int(seed))
+    batch = 0
+    if data_n:  # a data surface: its mini-batches, B of its N points per update (N: exact)
+        _seed(f"{p}noise_batch", now.batch or data_n)
+        b = int(box.number_input(t("ctl.noise_batch", lang, n=data_n), 1, data_n, step=1,
+                                 key=f"{p}noise_batch", help=t("ctl.noise_batch_help", lang)))
+        batch = 0 if b == data_n else b
+    out = Noise(float(scale), bool(relative), int(seed), batch)
     return out if out.on else None
 
 
@@ -528,9 +539,15 @@ def sweep_sidebar(initial: SweepState, ui: Any = None) -> SweepState:
     noise = _noise_widgets(sb, canon.noise, lang, prefix="sw_")
     k = 1
     if noise is not None:  # the seeds to average over: only noise makes them differ
+        most = seeds_that_fit(len(presets) or len(canon.presets), int(steps))
         _seed("sw_noise_k", canon.k)
-        k = sb.slider(t("ctl.noise_k", lang), 1, SWEEP_MAX_SEEDS, key="sw_noise_k",
-                      help=t("ctl.noise_k_help", lang))  # fmt: skip
+        if st.session_state.get("sw_noise_k", 1) > most:  # fewer fit with these optimizers
+            st.session_state["sw_noise_k"] = most
+        if most > 1:
+            k = sb.slider(t("ctl.noise_k", lang), 1, most, key="sw_noise_k",
+                          help=t("ctl.noise_k_help", lang))  # fmt: skip
+        if most < SWEEP_MAX_SEEDS:
+            sb.caption(t("ctl.noise_k_most", lang, k=most))
     start_pt = (float(x), float(y))
     state = SweepState(
         surface=surface,

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from optimizers import M_PARTS, SCHEDULE_KINDS, SIGMA_PARTS, Optimizer, Schedule, preset
 from optimizers.comparisons import TILT_PAIR, comparison_settings
+from optimizers.noise import Noise
 from optimizers.schedules import schedule_latex
 from surfaces import get_surface
 
 from . import theory
-from .urlstate import Settings
+from .urlstate import Settings, to_query
 
 #: the ellipse of §2, §4 and §5: c = a·ratio = 200, so gradient descent with η = 10⁻² has
 #: η·c = 2 exactly along the steep axis and bounces between the walls for ever (tilt 0.1 rad)
@@ -119,6 +121,20 @@ S4_BURSTS = Experiment(
     adaptive=True,
 )
 
+# §4 under gradient noise (a mini-batch's gradient, optimizers.noise; scale 1 per coordinate,
+# seed 0): over the last 5,000 of the 100,000 updates the constant-η run's loss keeps jumping
+# (median 0.14, up to 3.0) while η/√(t+1) settles (median 2·10⁻⁵, at most 3·10⁻⁴) and the
+# warm-up run too (1·10⁻⁵); the §4 note (lecture.s4.text) links to it on the Playground
+S4_NOISE = Noise(1.0)
+
+
+def s4_noise_link(lang: str = "en") -> str:
+    """The §4 note's link: the Playground with §4's three runs and S4_NOISE on (relative to the
+    Lecture page's address, as the note's Markdown has it)."""
+    settings = replace(S4_BURSTS.settings, noise=S4_NOISE, lang=lang)
+    return "playground?" + urlencode(to_query(settings), doseq=True)
+
+
 # §4.2 RAdam = Adam with a built-in warm-up.  The ellipse is the same shape, 200 times
 # flatter: RAdam's first five updates are plain momentum steps η·m (no σ yet), which on the
 # steep ellipse (gradients ~270) would throw it off the screen.
@@ -203,11 +219,13 @@ __all__ = [
     "ELLIPSE",
     "EXPERIMENTS",
     "FORMULAS",
+    "S4_NOISE",
     "SECTIONS",
     "WARMUP",
     "Experiment",
     "build",
     "builder_settings",
     "s2_limit",
+    "s4_noise_link",
     "with_alpha",
 ]

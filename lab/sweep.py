@@ -154,6 +154,13 @@ def _check_lrs(lrs: ArrayLike) -> Array:
     return a
 
 
+def seeds_that_fit(n_opt: int, steps: int, n_lr: int = LRS.size) -> int:
+    """The most seeds (1 … MAX_SEEDS) a sweep of ``n_opt`` optimizers × ``n_lr`` η × ``steps``
+    updates can average over in one engine call (its MAX_RUNS and MAX_WORK)."""
+    cells = max(n_opt * n_lr, 1)
+    return max(1, min(MAX_SEEDS, MAX_RUNS // cells, MAX_WORK // (cells * max(int(steps), 1))))
+
+
 def _check_size(n_opt: int, n_lr: int, steps: object, k: int = 1) -> None:
     n = n_opt * n_lr * k
     if n > MAX_RUNS and k > 1:

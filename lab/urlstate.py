@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optimizers import (
@@ -49,7 +49,7 @@ STEP_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 
 LR_OPTIONS = (*(float(f"{m}e{e}") for e in range(-8, 1) for m in (1, 2, 3, 5)), 10.0)
 MAX_VALUE_CHARS = 400
 KNOWN_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "logy", "lang", "present",
-              "noise", "seed")  # fmt: skip
+              "noise", "seed", "batch")  # fmt: skip
 #: the Playground's own surface: ?surface=custom&f=x**2 + 10*sin(y)&view=-3,3,-3,3
 CUSTOM = "custom"
 
@@ -135,7 +135,10 @@ def to_query(s: Settings) -> dict[str, str | list[str]]:
     if s.present:
         q["present"] = "1"
     if s.noise is not None and s.noise.on:
-        q["noise"] = _num(s.noise.scale) + (",rel:1" if s.noise.relative else "")
+        if s.noise.scale:
+            q["noise"] = _num(s.noise.scale) + (",rel:1" if s.noise.relative else "")
+        if s.noise.batch:
+            q["batch"] = str(s.noise.batch)
         q["seed"] = str(s.noise.seed)
     return q
 
@@ -260,7 +263,48 @@ def parse(params: Mapping[str, list[str] | str]) -> tuple[Settings, list[Msg]]:
     lang = parse_lang(first.get("lang"), warnings)
     present = parse_present(first.get("present"), warnings)
     noise = parse_noise(first.get("noise"), first.get("seed"), warnings)
+    noise = parse_batch(first.get("batch"), surface, noise, first.get("seed"), warnings)
     return Settings(surface, runs, steps, start, log_y, lang, present, noise), warnings
+
+
+def parse_batch(text: str | None, surface: Surface, noise: Noise | None, seed: str | None,
+                warnings: list[Msg]) -> Noise | None:  # fmt: skip
+    """``batch=<B>``: each update's gradient is the mean over B examples drawn (a data
+    surface's mini-batch, 1 … N; N: the full batch, the exact gradient), added to ``noise``.
+    On a surface without data points, or a bad B: no mini-batches, with a warning."""
+    if text is None:
+        return noise
+    n = dataset_size(surface)
+    if n is None:
+        warnings.append(msg("url.batch_no_data", value=text[:40]))
+        return noise
+    try:
+        b = int(text.strip())
+        if not 1 <= b <= n:
+            raise ValueError
+    except ValueError:
+        warnings.append(msg("url.bad_choice", name="batch", value=text[:40], allowed=f"1 … {n}"))
+        return noise
+    if b == n:  # the full batch: the exact surface
+        return noise
+    base = noise or Noise(seed=parse_seed_only(seed))
+    return replace(base, batch=b)
+
+
+def dataset_size(surface: Surface) -> int | None:
+    """N, the data points of a data surface (its mini-batches: 1 … N), or None."""
+    from surfaces.data import EXAMPLES
+
+    entry = EXAMPLES.get(surface.kind.key)
+    return None if entry is None else int(entry[1])
+
+
+def parse_seed_only(seed: str | None) -> int:
+    """A link's seed when only the mini-batches use it (``parse_noise`` warned if it is bad)."""
+    try:
+        return Noise(1.0, seed=int((seed or "0").strip())).seed
+    except (ValueError, OptimizerError):
+        return 0
 
 
 def parse_noise(text: str | None, seed: str | None, warnings: list[Msg]) -> Noise | None:

@@ -362,6 +362,40 @@ def normal_table(seed: int, n: int) -> np.ndarray:
     return out
 
 
+#: mixed into a seed for its mini-batch stream, so that it shares no word with its noise stream
+_BATCH_SALT = np.uint64(0xD1B54A32D192ED03)
+
+
+@numba.njit(cache=True, inline="always")
+def minibatch_indices(seed: np.int64, t: np.int64, perm: np.ndarray, b: np.int64) -> None:
+    """Update t's mini-batch of the stream ``seed``: ``perm[:b]`` becomes b distinct indices of
+    0..n−1 (n = ``perm.shape[0]``), uniformly drawn without replacement by a partial
+    Fisher–Yates shuffle of 0..n−1 whose k-th swap takes the word t·n + k of the stream (a
+    SplitMix64 sequence of its own, from mix(seed ^ salt)).  A pure function of (seed, t)."""
+    n = perm.shape[0]
+    for k in range(n):
+        perm[k] = k
+    base = _mix64(np.uint64(seed) ^ _BATCH_SALT)
+    first = np.uint64(t) * np.uint64(n)
+    for k in range(b):
+        w = _mix64(base + (first + np.uint64(k) + _ONE) * _GAMMA)
+        j = k + int(float(w >> _S11) * _TWO_M53 * (n - k))  # k ≤ j < n
+        tmp = perm[k]
+        perm[k] = perm[j]
+        perm[j] = tmp
+
+
+@numba.njit(cache=True)
+def minibatch_table(seed: int, n: int, b: int, steps: int) -> np.ndarray:
+    """``minibatch_indices(seed, t, …)`` for t = 0..steps−1 as a (steps, b) array (tests)."""
+    out = np.empty((steps, b), dtype=np.int64)
+    perm = np.empty(n, dtype=np.int64)
+    for t in range(steps):
+        minibatch_indices(seed, t, perm, b)
+        out[t] = perm[:b]
+    return out
+
+
 # -- powers shared by a batch: β^s once per batch and update, not once per run ---------------
 @numba.njit(cache=True)
 def power_table(base: np.ndarray, nadam: np.ndarray, T: int) -> np.ndarray:
@@ -706,6 +740,11 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
     h,  # noqa: ANN001 - the surface's Hessian h(x, y, hp) -> (hxx, hxy, hyy), same type as f;
     # called only by the parts that need it (when none does, the runner passes f, never called)
     hsp: np.ndarray,
+    fe,  # noqa: ANN001 - one example's loss and gradient fe(x, y, ep), same type as f: ep is
+    # the surface's parameters and then the example's index (a data surface's, surfaces.data);
+    # called only for mini-batch runs (when there are none, the runner passes f, never called)
+    ep: np.ndarray,
+    n_examples: int,
     theta0: np.ndarray,
     eta: np.ndarray,
     mkind: np.ndarray,
@@ -739,10 +778,13 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
     (reduce-on-plateau, Adafactor's relative step, Rprop's first-step-only η) the η^t it used
     is written back, so ``eta`` on return is what every update used.
 
-    ``noise`` (R, 2): a run's gradient-noise scale c and 1 if c is relative to ‖g‖ (0 if
-    absolute); ``nseed`` (R,): its noise stream.  With c ≠ 0 the optimizer sees
-    g̃^t = g^t + s·ξ^t, ξ^t = ``normal_pair(nseed[r], t)``, s = c or c·‖g^t‖; the loss, the
-    recorded gradient and the stopping tests use the true g^t.  c = 0: no noise is drawn.
+    ``noise`` (R, 3): a run's gradient-noise scale c, 1 if c is relative to ‖g‖ (0 if
+    absolute), and its mini-batch size B (0: none); ``nseed`` (R,): its noise stream.  With
+    B ≠ 0 the optimizer's gradient is the mean of ``fe``'s over the B examples
+    ``minibatch_indices(nseed[r], t)`` of the ``n_examples``; with c ≠ 0 it sees that (or g^t)
+    plus s·ξ^t, ξ^t = ``normal_pair(nseed[r], t)``, s = c or c·‖g^t‖; the loss, the recorded
+    gradient and the stopping tests use the true g^t.  c = 0, B = 0: nothing is drawn.  A
+    mini-batch run goes through the one-after-another loop, not ``_lanes``.
 
     ``pw`` (K, T+1) = ``power_table(…)``: the powers β^s a batch's runs share, so that they are
     computed once per batch, not once per run and update; ``ipw`` (R, 3): run r's rows of β₁^s,
@@ -759,7 +801,12 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
     # the runs whose parts ``_lanes`` knows: in groups of one part pair, LANES at a time
     laned = np.zeros(R, dtype=np.bool_)
     for r in range(R):
-        laned[r] = lanes and _in_lanes(mkind[r], skind[r], plateau[r, P_ON] != 0.0)
+        laned[r] = (lanes and _in_lanes(mkind[r], skind[r], plateau[r, P_ON] != 0.0)
+                    and noise[r, 2] == 0.0)  # fmt: skip
+    # a mini-batch's scratch: the shuffled indices, and fe's parameters with the index last
+    perm = np.empty(max(n_examples, 1), dtype=np.int64)
+    eq = ep.copy()
+    last = eq.shape[0] - 1
     for mk in _LANE_M:
         for sk in _LANE_S:
             group = np.nonzero(laned & (mkind == mk) & (skind == sk))[0]
@@ -786,6 +833,7 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
         psi = hp[r, H_PSI]
         n_scale = noise[r, 0]
         n_rel = noise[r, 1] != 0.0
+        n_batch = int(noise[r, 2])
         n_seed = nseed[r]
         i_b1 = ipw[r, 0]
         i_b2 = ipw[r, 1]
@@ -859,14 +907,24 @@ def run_kernel(  # noqa: PLR0912, PLR0915 - one loop, deliberately flat
             s = t + 1.0  # torch's step count
             lr = plr if plat else eta[r, t]  # the optimizer's learning rate now
             e = lr  # η^t of the formula
+            gx_opt = gx
+            gy_opt = gy
+            if n_batch != 0:  # the mean gradient of B examples drawn for this update
+                minibatch_indices(n_seed, t, perm, n_batch)
+                sum_x = 0.0
+                sum_y = 0.0
+                for k in range(n_batch):
+                    eq[last] = perm[k]
+                    _, e_gx, e_gy = fe(x, y, eq)
+                    sum_x += e_gx
+                    sum_y += e_gy
+                gx_opt = sum_x / n_batch
+                gy_opt = sum_y / n_batch
             if n_scale != 0.0:  # g̃ = g + s·ξ: what the optimizer sees (records keep g)
                 xi_x, xi_y = normal_pair(n_seed, t)
                 n_s = n_scale * math.sqrt(gx * gx + gy * gy) if n_rel else n_scale
-                gx_opt = gx + n_s * xi_x
-                gy_opt = gy + n_s * xi_y
-            else:
-                gx_opt = gx
-                gy_opt = gy
+                gx_opt = gx_opt + n_s * xi_x
+                gy_opt = gy_opt + n_s * xi_y
             ex = gx_opt
             ey = gy_opt
             if wd != 0.0 and not decoupled:  # L2 penalty: torch's grad.add(param, alpha=λ)

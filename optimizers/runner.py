@@ -258,7 +258,8 @@ def run(
     ``record``: "all", or a subset of RECORDABLE (the final θ, loss and divergence are always
     returned).  ``target``: also report ``hit[r]``, the first position whose loss ≤ target.
     ``noise``: a ``Noise`` for every run, or one (or None) per run: the optimizer then sees
-    g + ξ; the recorded loss and gradient stay the true ones (optimizers.noise).
+    g + ξ, or a mini-batch's gradient (data surfaces); the recorded loss and gradient stay the
+    true ones (optimizers.noise).
     ``lanes``: advance runs of the lecture's parts many at once (``kernel._lanes``); False runs
     every run one after another — the same numbers to the bit, only slower (tests, benchmarks).
     """
@@ -288,6 +289,7 @@ def run(
     starts = _starts(surface.default_start if start is None else start, len(opts), bound)
     R, T = len(opts), steps
     noise_table, noise_seed, per_run_noise = noise_arrays(noise, R)
+    fe, ep, n_examples = _examples(surface, noise_table)
     pw, ipw = _power_rows(opts, T)
     eta = _eta_table(opts, T)
     learns = "eta" in wanted and any(o.m == "prodigy" for o in opts)
@@ -321,7 +323,8 @@ def run(
         h, hsp = surface.kind.jit, surface.p
     _kernel(
         K.run_kernel,
-        surface.kind.jit, surface.p, h, hsp, starts, eta, mkind, skind, hp, plateau, noise_table,
+        surface.kind.jit, surface.p, h, hsp, fe, ep, n_examples, starts, eta, mkind, skind, hp,
+        plateau, noise_table,
         noise_seed, pw, ipw, bool(lanes), float(bound),
         -np.inf if target is None else float(target),
         rec["theta"], rec["loss"], rec["grad"], rec["sigma"], rec["m"],
@@ -342,6 +345,36 @@ def run(
         noise=per_run_noise,
         **{k: (v if k in wanted else None) for k, v in rec.items()},
     )
+
+
+def _examples(surface: Surface, noise_table: Array) -> tuple[Any, Array, int]:
+    """What the kernel needs for the mini-batch runs (``noise_table[:, 2]``, the sizes B): one
+    example's compiled formula, its parameters (the surface's, then a slot for the index) and
+    N, or the formula itself (never called) when no run takes mini-batches.  B = N is the full
+    batch: its column is set to 0, so that the run uses the exact gradient (the same run, to the
+    bit, as without mini-batches).  B on a surface without data, or B > N, is refused."""
+    sizes = noise_table[:, 2]
+    if not np.any(sizes):
+        return surface.kind.jit, surface.p, 0
+    from surfaces.data import example_formula
+
+    found = example_formula(surface.kind.key)
+    if found is None:
+        raise OptimizerError(
+            f"mini-batches need a surface made of data points (linreg, logreg); "
+            f"{surface.kind.key!r} has none"
+        )
+    fe, n = found
+    too_big = sizes > n
+    if np.any(too_big):
+        raise OptimizerError(
+            f"the mini-batch size must be from 1 to N = {n} (the dataset's points), "
+            f"got {int(sizes[too_big][0]):,}"
+        )
+    sizes[sizes == n] = 0.0  # the full batch: the exact gradient
+    if not np.any(sizes):
+        return surface.kind.jit, surface.p, 0
+    return fe, np.append(surface.p, 0.0), n
 
 
 def _hessian(surface: Surface) -> tuple[Any, Array]:

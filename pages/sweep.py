@@ -43,7 +43,7 @@ def compute(key: str) -> SweepResult:
         target = (low if low is not None else 0.0) + s.tol
     with fairness.slot():
         return sweep(s.surface, tuple(preset(p) for p in s.presets), start=s.start_point,
-                     steps=plan.steps, target=target)  # fmt: skip
+                     steps=plan.steps, target=target, noise=s.noise, seeds=s.seeds)  # fmt: skip
 
 
 if SWEEP not in st.session_state:

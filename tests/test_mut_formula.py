@@ -280,3 +280,57 @@ def test_a_typed_surface_names_itself_by_its_canonical_formula(fresh):
     np.testing.assert_allclose(loss, X**2 + 3 * Y)
     np.testing.assert_allclose(gx, 2 * X)
     np.testing.assert_allclose(s.loss(np.stack([X, Y], axis=-1)), X**2 + 3 * Y)
+
+
+# -- the parser: the exponent bound by degree, where a message points, canonical forms ---------
+def _refusal(text: str) -> tuple[str, dict]:
+    from surfaces.formula import FormulaError
+
+    with pytest.raises(FormulaError) as e:
+        parse_formula(text)
+    return e.value.key, e.value.values
+
+
+@pytest.mark.parametrize("text", ["(2**x)**60", "(x + y)**60", "(sin(x)*x)**50", "x**100",
+                                  "(x - y/2)**100", "exp(x)**100"])  # fmt: skip
+def test_the_exponent_bound_counts_the_degree_of_the_base_and_accepts(text):
+    """degree × exponent ≤ 100: 2**x, a function of x and a sum of x and y are of degree 1."""
+    parse_formula(text)
+
+
+@pytest.mark.parametrize(("text", "col"), [("(x*y)**60", 8), ("(sin(x)*x)**60", 13),
+                                           ("(x**2)**51", 9), ("(x/y)**51", 8)])  # fmt: skip
+def test_the_exponent_bound_counts_the_degree_of_the_base_and_refuses(text, col):
+    assert _refusal(text) == ("formula.exponent_too_large", {"col": col, "max": "100"})
+
+
+@pytest.mark.parametrize(("text", "refusal"), [
+    ("x\u0378y", ("formula.bad_character", {"char": "U+0378", "col": 2})),  # unassigned: no name
+    ("x\x01y", ("formula.bad_character", {"char": "U+0001", "col": 2})),
+    ("～x", ("formula.operator", {"op": "~", "col": 1})),  # full-width ~ is ~
+    ("²x", ("formula.implicit_multiplication", {"col": 2})),
+    ("0.5*x.real", ("formula.attribute", {"text": "x.real", "col": 6})),
+    ("a.b + c.d", ("formula.attribute", {"text": "a.b", "col": 2})),  # the leftmost of a kind
+    ("x." + "a" * 60, ("formula.attribute", {"text": "x." + "a" * 37 + "…", "col": 2})),
+])  # fmt: skip
+def test_a_refusal_points_at_the_leftmost_offence(text, refusal):
+    assert _refusal(text) == refusal
+
+
+@pytest.mark.parametrize(("text", "canon"), [
+    ("x**0", "x**0"), ("x*-y", "x*(-y)"), ("-x + y", "-x + y"), ("x + -y", "x + (-y)"),
+    ("x*-2", "x*(-2)"), ("(-x)**2", "(-x)**2"), ("-x**2", "-x**2"), ("2**-x", "2**(-x)"),
+    ("x/-y", "x/(-y)"), ("x - -2", "x - (-2)"), ("x**-0.5", "x**(-0.5)"), ("0*x", "0*x"),
+    ("x - 0", "x - 0"), ("-(x*y)", "-(x*y)"), ("x+y*2-x/y", "x + y*2 - x/y"),
+])  # fmt: skip
+def test_canonical_forms(text, canon):
+    from surfaces.formula import canonical
+
+    assert canonical(parse_formula(text)) == canon
+    assert canonical(parse_formula(canon)) == canon
+
+
+def test_the_tree_records_where_each_part_was_typed():
+    t = parse_formula("2*x - -pi")
+    assert (t.col, t.left.col, t.left.left.col, t.left.right.col, t.right.col,
+            t.right.arg.col) == (1, 1, 1, 3, 7, 8)  # fmt: skip

@@ -275,3 +275,73 @@ def test_streamlit_query_params_keep_repeated_keys():
 
     assert u.from_query_params(QP(opt=["adam", "gd"], steps=["100"])) == {
         "opt": ["adam", "gd"], "steps": ["100"]}  # fmt: skip
+
+
+# -- gradient noise in a Playground link -------------------------------------------------------
+def _noise(scale, relative=False, seed=0):
+    from optimizers.noise import Noise
+
+    return {"noise": Noise(scale, relative, seed)}
+
+
+NOISE = [
+    ({"noise": "0.1"}, _noise(0.1), []),
+    ({"noise": "0.1,rel:1", "seed": "7"}, _noise(0.1, True, 7), []),
+    ({"noise": "0.1,REL:TRUE"}, _noise(0.1, True), []),
+    ({"noise": "0.1,rel:0", "seed": " 12 "}, _noise(0.1, False, 12), []),
+    ({"noise": "0.1,rel:false"}, _noise(0.1), []),
+    ({"noise": "0"}, {}, []),  # no noise
+    ({"seed": "5"}, {}, []),  # a seed alone: no noise
+    ({"noise": "abc"}, {}, [W("url.bad_choice", name="noise", value="abc", allowed="0 … 1000000")]),
+    ({"noise": "-1"}, {}, [W("url.bad_choice", name="noise", value="-1", allowed="0 … 1000000")]),
+    ({"noise": LONG}, {}, [W("url.bad_choice", name="noise", value=CUT, allowed="0 … 1000000")]),
+    ({"noise": "0.1,zz"}, _noise(0.1), [W("url.bad_pair", what="noise", item="zz")]),
+    ({"noise": f"0.1,{LONG}"}, _noise(0.1), [W("url.bad_pair", what="noise", item=CUT)]),
+    ({"seed": "x", "noise": "0.5"}, _noise(0.5),
+     [W("url.bad_choice", name="seed", value="x", allowed="0 … 9223372036854775807")]),
+    ({"seed": "-1", "noise": "0.5"}, _noise(0.5),
+     [W("url.bad_choice", name="seed", value="-1", allowed="0 … 9223372036854775807")]),
+    ({"seed": LONG}, {}, [W("url.bad_choice", name="seed", value=CUT,
+                            allowed="0 … 9223372036854775807")]),
+]
+
+
+@pytest.mark.parametrize(("link", "changed", "warnings"), NOISE, ids=[repr(r[0])[:60] for r in NOISE])
+def test_noise_link_gives_these_settings_and_warnings(link, changed, warnings):
+    settings, got = u.parse(link)
+    assert got == warnings
+    assert settings == dataclasses.replace(u.Settings(), **changed)
+
+
+def test_a_noisy_link_is_written_and_reads_back():
+    s = dataclasses.replace(u.Settings(), **_noise(0.25, True, 3))
+    q = u.to_query(s)
+    assert (q["noise"], q["seed"]) == ("0.25,rel:1", "3")
+    assert u.parse(q) == (s, [])
+    plain = u.to_query(dataclasses.replace(u.Settings(), **_noise(0.5)))
+    assert (plain["noise"], plain["seed"]) == ("0.5", "0")
+    assert "noise" not in u.to_query(u.Settings()) and "seed" not in u.to_query(u.Settings())
+
+
+# -- the Basins page's link: the edges its own tables leave -----------------------------------
+TOLS_B = ", ".join(f"{o:g}" for o in u.TOL_OPTIONS)
+GRIDS = ", ".join(map(str, u.BASIN_GRID_OPTIONS))
+BASINS = [
+    ({"tol": "0"}, {}, [W("url.bad_choice", name="tol", value="0", allowed=TOLS_B)]),
+    ({"tol": LONG}, {}, [W("url.bad_choice", name="tol", value=CUT, allowed=TOLS_B)]),
+    ({"n": "1"}, {"n": 16}, [W("basins.url_grid_snapped", text="1", used=16)]),
+    ({"n": "1.5"}, {"n": 16}, [W("basins.url_grid_snapped", text="1.5", used=16)]),
+    ({"n": "0.5"}, {}, [W("url.bad_choice", name="n", value="0.5", allowed=GRIDS)]),
+    ({"n": LONG}, {}, [W("url.bad_choice", name="n", value=CUT, allowed=GRIDS)]),
+]
+
+
+@pytest.mark.parametrize(("link", "changed", "warnings"), BASINS, ids=[repr(r[0])[:60] for r in BASINS])
+def test_basins_link_edges(link, changed, warnings):
+    state, got = u.parse_basins(link)
+    assert got == warnings
+    assert state == dataclasses.replace(u.BasinsState(), **changed)
+
+
+def test_the_basins_default_optimizer_is_gd_at_0_01():
+    assert u.BasinsState().optimizer == preset("gd", lr=0.01) and u.BasinsState().optimizer.lr == 0.01
