@@ -272,11 +272,12 @@ def _colored(cls: NDArray[np.int64], found: tuple[Basin, ...]) -> tuple[Basin, .
 
 
 # -- the budget ----------------------------------------------------------------------------------
-def basin_cost(surface: Surface, n: int, steps: int) -> float:
+def basin_cost(surface: Surface, n: int, steps: int, optimizer: Optimizer | None = None) -> float:
     """Predicted CPU seconds of a change: the engine (lab.budget's sweep model: n² runs, final
-    numbers only) and the figure."""
+    numbers only; a Newton or Sophia ``optimizer`` also pays its Hessians) and the figure."""
     e = budget.eval_cost(surface)
-    return budget.sweep_model(e, n * n, steps) + K_CELL * n * n + K_CONTOURS * e
+    hess = n * n * budget.hess_cost(surface, [optimizer]) if optimizer is not None else 0.0
+    return budget.sweep_model(e, n * n, steps, hess) + K_CELL * n * n + K_CONTOURS * e
 
 
 @dataclass(frozen=True)
@@ -323,7 +324,7 @@ def plan_for(state: Any, limit: float | None = None) -> BasinPlan:
     from .urlstate import BASIN_GRID_OPTIONS, SWEEP_STEP_OPTIONS
 
     return basin_plan(state.surface, state.n, state.steps, BASIN_GRID_OPTIONS,
-                      SWEEP_STEP_OPTIONS, limit)  # fmt: skip
+                      SWEEP_STEP_OPTIONS, limit, state.optimizer)  # fmt: skip
 
 
 def basin_plan(
@@ -333,22 +334,26 @@ def basin_plan(
     grid_options: tuple[int, ...],
     step_options: tuple[int, ...],
     limit: float | None = None,
+    optimizer: Optimizer | None = None,
 ) -> BasinPlan:
     """The plan of a change: all of it when it fits; else the largest grid of ``grid_options``
     (not below MIN_CUT_N) that fits with all the updates; else the coarsest such grid with the
     most updates of ``step_options`` that fit; else nothing."""
     lim = budget.LIMIT if limit is None else limit
-    cost = basin_cost(surface, n, steps)
-    fit_steps = [s for s in step_options if s <= steps and basin_cost(surface, n, s) <= lim]
+    def cost_of(g: int, s: int) -> float:
+        return basin_cost(surface, g, s, optimizer)
+
+    cost = cost_of(n, steps)
+    fit_steps = [s for s in step_options if s <= steps and cost_of(n, s) <= lim]
     max_steps = max(fit_steps, default=0)
     if cost <= lim:
         return BasinPlan(n, steps, n, steps, cost, steps, lim)
     grids = [g for g in grid_options if min(MIN_CUT_N, n) <= g < n]
-    fitting = [g for g in grids if basin_cost(surface, g, steps) <= lim]
+    fitting = [g for g in grids if cost_of(g, steps) <= lim]
     if fitting:
         return BasinPlan(n, steps, max(fitting), steps, cost, max_steps, lim)
     g = min(grids, default=n)
-    shorter = [s for s in step_options if s < steps and basin_cost(surface, g, s) <= lim]
+    shorter = [s for s in step_options if s < steps and cost_of(g, s) <= lim]
     if shorter:
         return BasinPlan(n, steps, g, max(shorter), cost, max_steps, lim)
     return BasinPlan(n, steps, 0, 0, cost, 0, lim)

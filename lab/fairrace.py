@@ -91,10 +91,17 @@ class FairRace:
 
 
 def tune_plan(
-    surface: Surface, n_opt: int, steps: int, lrs: ArrayLike = TUNE_LRS, limit: float | None = None
+    surface: Surface,
+    optimizers: int | tuple[Optimizer, ...],
+    steps: int,
+    lrs: ArrayLike = TUNE_LRS,
+    limit: float | None = None,
 ) -> budget.Plan:
-    """The sweep's plan (lab.budget.sweep_plan): how many updates the tuning may run."""
-    state = SimpleNamespace(surface=surface, presets=(None,) * n_opt, steps=steps)
+    """The sweep's plan (lab.budget.sweep_plan): how many updates the tuning may run.
+    ``optimizers``: the racers (a Newton or Sophia pays its Hessians), or how many
+    first-order ones."""
+    racers = (None,) * optimizers if isinstance(optimizers, int) else tuple(optimizers)
+    state = SimpleNamespace(surface=surface, presets=racers, steps=steps)
     return budget.sweep_plan(state, int(np.size(lrs)), limit)
 
 
@@ -123,7 +130,7 @@ def fair_race(
     if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
         raise OptimizerError(f"tol must be a positive number, got {tol!r}")
     opts = tuple(make_optimizer(o) for o in optimizers)
-    plan = tune_plan(surface, len(opts), steps, lrs, limit)
+    plan = tune_plan(surface, opts, steps, lrs, limit)
     if plan.refused:
         raise budget.OverBudget(plan)
     target = None

@@ -474,3 +474,13 @@ def test_examples_are_one_click_each():
     at.pills(key="bs_examples").set_value("rastrigin_momentum").run()
     assert not at.exception and qp(at, "surface") == ["rastrigin"]
     assert at.selectbox(key="bs_surface").value == "rastrigin"
+
+
+def test_a_second_order_optimizer_pays_its_hessians_in_the_bound():
+    from lab.basins import basin_cost
+    from lab.fairrace import tune_plan
+
+    s = get_surface("himmelblau")
+    gd, newton = preset("gd"), preset("newton")
+    assert basin_cost(s, 64, 2000, newton) > basin_cost(s, 64, 2000, gd) == basin_cost(s, 64, 2000)
+    assert tune_plan(s, (newton,), 20_000).cost > tune_plan(s, (gd,), 20_000).cost

@@ -287,7 +287,10 @@ def _sweep_key(exp: Experiment, subs: Sequence[Any]) -> str:
         ",".join(p for p in urlstate.opt_token(s.runs[0]).split(",") if not p.startswith("lr:"))
     ]
     opts = opts[: urlstate.MAX_RUNS]
-    while opts and sweep_cost(s.surface, len(opts), LRS.size, s.steps) > LIMIT:
+    def built(tokens: list[str]) -> list[Any]:  # (a Newton or Sophia pays its Hessians)
+        return [o for o in (urlstate.parse_opt(k, 1, []) for k in tokens) if o is not None]
+
+    while opts and sweep_cost(s.surface, len(opts), LRS.size, s.steps, built(opts)) > LIMIT:
         opts.pop()
     return json.dumps({"q": exp.settings, "opts": opts, "tol": exp.tol}, sort_keys=True)
 
