@@ -210,7 +210,7 @@ def race_figure(
         data.append({
             "type": "scatter", "x": _r(r.path[:, 0], box), "y": _r(r.path[:, 1], box),
             "customdata": r.path_t.tolist(), "mode": "lines", "name": label,
-            "legendgroup": group, "line": {"color": r.color, "width": 2.5}, "opacity": 0.55,
+            "legendgroup": group, **_path_style(r.path, r.color),
             "hovertemplate": f"{label}<br>t=%{{customdata}}<br>θ=(%{{x:.4g}}, %{{y:.4g}})"
                              "<extra></extra>",
         })  # fmt: skip
@@ -249,6 +249,21 @@ def race_figure(
     alt_layout, alt_bar = _race_layouts(traj, log_y and positive, height, lang, other)
     return with_alt(fig, other, alt_layout, {1: {"marker": {**data[1]["marker"],
                                                             "colorbar": alt_bar}}})
+
+
+#: a path whose drawn length is this many times its extent is a zig-zag (lecture §2: 100,000
+#: bounces between two walls): drawn thin and light, so that it reads as a hatched band through
+#: which the other runs stay visible, and its strokes apart when zoomed in
+BUSY = 40.0
+
+
+def _path_style(path: NDArray[np.float64], color: str) -> dict[str, Any]:
+    """The line of one run's path: 2.5 px at 0.55 opacity, or 0.8 px at 0.3 for a zig-zag."""
+    steps = np.hypot(*np.diff(path, axis=0).T) if len(path) > 1 else np.zeros(0)
+    extent = float(np.hypot(*np.ptp(path, axis=0))) if len(path) else 0.0
+    busy = extent > 0 and float(steps.sum()) > BUSY * extent
+    width, opacity = (0.8, 0.3) if busy else (2.5, 0.55)
+    return {"line": {"color": color, "width": width}, "opacity": opacity}
 
 
 def _race_layouts(traj: Trajectories, log_y: bool, height: int, lang: str,

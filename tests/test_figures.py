@@ -178,3 +178,21 @@ def test_prodigys_learned_step_is_drawn_beside_the_schedule():
     assert d[-1] > 10 * d[0]  # it learns: d_t grows from d₀
     assert np.allclose(dashed[0]["y"], res.eta_schedule[0, r.upd_t], rtol=1e-4)
     assert traj.runs[1].eta_schedule is None
+
+
+def test_a_zig_zag_is_drawn_thin_and_light_so_the_other_runs_show_through():
+    """Lecture §2: η = 10⁻² bounces 100,000 times between the walls; drawn as the others it is
+    a solid block over the η = 10⁻⁷ run.  Its path is thin and light, the other one as usual."""
+    from lab.lecture import EXPERIMENTS
+
+    s = EXPERIMENTS["s2_one_lr"].settings
+    traj = simulate(s.surface, s.runs, s.start_point, s.steps)
+    fig = race_figure(traj)
+    paths = [tr for tr in fig["data"] if tr.get("mode") == "lines" and "xaxis" not in tr]
+    assert [(p["line"]["width"], p["opacity"]) for p in paths] == [(0.8, 0.3), (2.5, 0.55)]
+    # the bursts of §4 (the lesson there) and §1's bounce stay bold
+    for key in ("s1_valley", "s4_bursts"):
+        s = EXPERIMENTS[key].settings
+        fig = race_figure(simulate(s.surface, s.runs, s.start_point, s.steps))
+        paths = [tr for tr in fig["data"] if tr.get("mode") == "lines" and "xaxis" not in tr]
+        assert all(p["line"]["width"] == 2.5 for p in paths), key

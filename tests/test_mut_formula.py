@@ -312,6 +312,15 @@ def test_the_exponent_bound_counts_the_degree_of_the_base_and_refuses(text, col)
     ("0.5*x.real", ("formula.attribute", {"text": "x.real", "col": 6})),
     ("a.b + c.d", ("formula.attribute", {"text": "a.b", "col": 2})),  # the leftmost of a kind
     ("x." + "a" * 60, ("formula.attribute", {"text": "x." + "a" * 37 + "…", "col": 2})),
+    # an operator or a keyword argument comes before an unknown name further right
+    ("x % y + foo", ("formula.operator", {"op": "%", "col": 3})),
+    ("~x + foo", ("formula.operator", {"op": "~", "col": 1})),
+    ("x and y + foo", ("formula.operator", {"op": "and", "col": 3})),
+    ("not x + foo", ("formula.operator", {"op": "not", "col": 1})),
+    ("x < y + foo", ("formula.operator", {"op": "<", "col": 3})),
+    ("sin(x=1) + foo", ("formula.keyword", {"text": "x=1", "col": 5})),
+    ("²", ("formula.syntax", {"col": 1})),  # a superscript with nothing to raise
+    ("x + ²", ("formula.syntax", {"col": 5})),
 ])  # fmt: skip
 def test_a_refusal_points_at_the_leftmost_offence(text, refusal):
     assert _refusal(text) == refusal
