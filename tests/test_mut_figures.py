@@ -194,3 +194,43 @@ def test_every_layout_of_every_variant_is_one_plotly_accepts(variant, lang):
 def test_the_adaptive_figures_top_margin_makes_room_for_every_legend_row(variant):
     one, six = (f.adaptive_figure(_traj(n), variant=variant)["layout"] for n in (1, 6))
     assert six["margin"]["t"] > one["margin"]["t"] > 0
+
+
+@pytest.mark.parametrize("variant", [f.WIDE, f.COMPACT, f.PRESENT])
+def test_every_label_is_in_the_pages_language(variant):
+    """In Chinese no English label is left: axis titles, buttons, the scrubber, the legend."""
+    import json
+
+    from lab.i18n import t
+    from optimizers import preset
+
+    s = get_surface("ellipse", ratio=1000.0, tilt=0.1)
+    from lab.simulate import simulate
+
+    traj = simulate(s, (preset("prodigy"), preset("adam", lr=0.01)), s.default_start, 50)
+    text = json.dumps([f.race_figure(traj, lang="zh", variant=variant),
+                       f.adaptive_figure(traj, lang="zh", variant=variant)],
+                      ensure_ascii=False)  # fmt: skip
+    keys = ["fig.update_axis", "fig.solid_dotted", "fig.pause", "fig.update_t", "fig.play",
+            "fig.minimum", "fig.start"]  # fmt: skip
+    for key in keys:
+        assert t(key, "zh") in text, key
+        assert t(key, "en") not in text, key
+    assert t("fig.eta_schedule", "zh") in text and t("fig.eta_schedule", "en") not in text
+
+
+def test_the_colour_bar_ticks_run_from_the_lowest_to_the_highest_band():
+    traj = _traj(1)
+    bar = f.race_figure(traj)["data"][1]["marker"]["colorbar"]
+    pic = f.surface_picture(traj.surface)
+    edges = pic["edge_loss"]
+    assert bar["ticktext"][0] == f.short(edges[0]) and bar["ticktext"][-1] == f.short(edges[-1])
+    assert bar["ticktext"][2] == f.short(edges[pic["levels"] // 2])
+    assert bar["tickvals"][0] == pic["z_lo"] and bar["tickvals"][-1] == pic["z_hi"]
+
+
+def test_the_other_screens_layout_carries_its_colour_bar():
+    fig = f.race_figure(_traj(1))  # WIDE: the other screen is a phone's
+    alt_bar = fig[f.ALT]["data"]["1"]["marker"]["colorbar"]
+    assert alt_bar["orientation"] == "h" and fig["data"][1]["marker"]["colorbar"].get(
+        "orientation", "v") == "v"

@@ -307,6 +307,7 @@ def test_the_exponent_bound_counts_the_degree_of_the_base_and_refuses(text, col)
 @pytest.mark.parametrize(("text", "refusal"), [
     ("x\u0378y", ("formula.bad_character", {"char": "U+0378", "col": 2})),  # unassigned: no name
     ("x\x01y", ("formula.bad_character", {"char": "U+0001", "col": 2})),
+    ("x\U00017000", ("formula.bad_character", {"char": "'\U00017000' (U+17000)", "col": 2})),
     ("～x", ("formula.operator", {"op": "~", "col": 1})),  # full-width ~ is ~
     ("²x", ("formula.implicit_multiplication", {"col": 2})),
     ("0.5*x.real", ("formula.attribute", {"text": "x.real", "col": 6})),

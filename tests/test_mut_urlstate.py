@@ -333,6 +333,17 @@ BASINS = [
     ({"n": "1.5"}, {"n": 16}, [W("basins.url_grid_snapped", text="1.5", used=16)]),
     ({"n": "0.5"}, {}, [W("url.bad_choice", name="n", value="0.5", allowed=GRIDS)]),
     ({"n": LONG}, {}, [W("url.bad_choice", name="n", value=CUT, allowed=GRIDS)]),
+    ({"n": "20"}, {"n": 16}, [W("basins.url_grid_snapped", text="20", used=16)]),  # not log
+    ({"n": "17.000000000000000000001"}, {"n": 16},
+     [W("basins.url_grid_snapped", text="17.00000000000000000", used=16)]),
+    ({LONG: "1"}, {}, [W("url.unknown_key", name=CUT)]),
+    ({"surface": LONG}, {}, [W("url.unknown_surface", name=CUT)]),
+    ({"color": LONG}, {}, [W("url.bad_choice", name="color", value=CUT,
+                             allowed="minimum, updates")]),
+    ({"steps": ["1" * 401, "0" * 397 + "100"]}, {"steps": 100},
+     [W("url.too_long", name="steps", limit=400)]),
+    ({"steps": "10000"}, {"steps": 10_000}, []),
+    ({"steps": "0" * 397 + "100"}, {"steps": 100}, []),  # 400 characters are not too long
 ]
 
 
