@@ -107,3 +107,21 @@ def fair_race(key: str) -> FairRace:
     """The tuning of ``fairrace.race_key(settings, objective)``: cached; a miss waits for the
     session's turn (lab.fairness)."""
     return fairness.call(_fair_race, key)
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def _step_numbers(key: str, r: int, t: int) -> Any:
+    """The numbers of update t of run r (lab.stepthrough): one run of t + 1 updates, bounded
+    like a race (``StepError`` when the bound refuses it).  64 entries of ~1 KB (the engine's
+    records are dropped), an hour unused."""
+    from .stepthrough import update_numbers
+
+    s, _ = urlstate.parse(json.loads(key))
+    with fairness.slot():
+        return update_numbers(s, r, t)
+
+
+def step_numbers(settings: urlstate.Settings, r: int, t: int) -> Any:
+    """``stepthrough.update_numbers(settings, r, t)``: cached per (settings, run, update); a miss
+    waits for the session's turn (lab.fairness)."""
+    return fairness.call(_step_numbers, query_key(settings), int(r), int(t))

@@ -234,3 +234,32 @@ def test_the_other_screens_layout_carries_its_colour_bar():
     alt_bar = fig[f.ALT]["data"]["1"]["marker"]["colorbar"]
     assert alt_bar["orientation"] == "h" and fig["data"][1]["marker"]["colorbar"].get(
         "orientation", "v") == "v"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_exact_titles_and_hover_texts(lang):
+    """What a reader sees, word for word: the curves' hover (‖g‖), the adaptive figure's axis
+    title, and Prodigy's dashed schedule line (its name and hover)."""
+    from lab.i18n import t
+    from lab.simulate import simulate
+    from optimizers import preset
+
+    s = get_surface("ellipse", ratio=1000.0, tilt=0.1)
+    traj = simulate(s, (preset("prodigy"),), s.default_start, 50, ("P",))
+    race = f.race_figure(traj, lang=lang)
+    hovers = [d.get("hovertemplate", "") for d in race["data"]]
+    assert "P<br>t=%{x}<br>‖g‖=%{y:.4g}<extra></extra>" in hovers
+    assert not any(d.get("name") == "SURFACE" for d in race["data"])
+    ada = f.adaptive_figure(traj, lang=lang)
+    title = f"{t('fig.update_axis', lang)}   ({t('fig.solid_dotted', lang)})"
+    assert ada["layout"]["xaxis3"]["title"]["text"] == title
+    for variant in (f.COMPACT, f.PRESENT):
+        other = f.adaptive_figure(traj, lang=lang, variant=variant)["layout"]["xaxis3"]
+        assert other["title"]["text"] == (f"{t('fig.update_axis', lang)}<br>"
+                                          f"({t('fig.solid_dotted', lang)})")  # fmt: skip
+    dashed = [d for d in ada["data"] if d.get("meta", {}).get("role") == "eta_schedule"]
+    assert len(dashed) == 1 and dashed[0]["type"] == "scatter"
+    assert dashed[0]["name"] == f"P: {t('fig.eta_schedule', lang)}"
+    assert dashed[0]["hovertemplate"] == (f"P<br>t=%{{x}}<br>{t('fig.eta_schedule', lang)}"
+                                          "=%{y:.4g}<br>d<sub>t</sub>=%{customdata:.4g}"
+                                          "<extra></extra>")  # fmt: skip
