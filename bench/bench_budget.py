@@ -95,8 +95,15 @@ def race_case(surface, n_runs: int, steps: int, repeat: int) -> dict:
     traj = miss()[0]  # warm: numba compiles a typed formula once per process
     cpu, wall = cpu_median(miss, repeat)
     pred = budget.change_cost(surface, n_runs, steps)
-    return {"cpu": cpu, "wall": wall, "pred": pred, "e": budget.eval_cost(surface),
-            "runs": n_runs, "steps": steps, "diverged": any(r.diverged for r in traj.runs)}
+    return {
+        "cpu": cpu,
+        "wall": wall,
+        "pred": pred,
+        "e": budget.eval_cost(surface),
+        "runs": n_runs,
+        "steps": steps,
+        "diverged": any(r.diverged for r in traj.runs),
+    }
 
 
 def sweep_case(surface, n_opt: int, steps: int, repeat: int) -> dict:
@@ -109,8 +116,15 @@ def sweep_case(surface, n_opt: int, steps: int, repeat: int) -> dict:
     miss()
     cpu, wall = cpu_median(miss, repeat)
     pred = budget.sweep_cost(surface, n_opt, LRS.size, steps)
-    return {"cpu": cpu, "wall": wall, "pred": pred, "e": budget.eval_cost(surface),
-            "runs": n_opt * LRS.size, "steps": steps, "diverged": False}
+    return {
+        "cpu": cpu,
+        "wall": wall,
+        "pred": pred,
+        "e": budget.eval_cost(surface),
+        "runs": n_opt * LRS.size,
+        "steps": steps,
+        "diverged": False,
+    }
 
 
 def show(name: str, r: dict) -> None:
@@ -135,8 +149,10 @@ def fit(rows: list[dict], features, names: list[str]) -> None:
     b = np.array([r["cpu"] for r in rows])
     w = 1.0 / np.maximum(b, 0.01)  # relative error: small cases count as much as large ones
     coef, *_ = np.linalg.lstsq(a * w[:, None], b * w, rcond=None)
-    print("  least-squares fit: " + ", ".join(f"{n} = {c:.3g}" for n, c in
-                                               zip(names, np.maximum(coef, 0), strict=True)))
+    print(
+        "  least-squares fit: "
+        + ", ".join(f"{n} = {c:.3g}" for n, c in zip(names, np.maximum(coef, 0), strict=True))
+    )
 
 
 def worst_links(repeat: int) -> None:

@@ -103,8 +103,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(script: str = "app.py", env: dict | None = None, launcher: str = "streamlit",
-                 log: Path | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(
+    script: str = "app.py",
+    env: dict | None = None,
+    launcher: str = "streamlit",
+    log: Path | None = None,
+) -> tuple[subprocess.Popen, str]:
     """A server on a free port: ``launcher`` "streamlit" (``streamlit run``) or "lab.serve" (the
     run scripts' and the image's: ``streamlit run`` with the warm-up thread)."""
     port = free_port()
@@ -379,6 +383,7 @@ def main() -> None:
         server(args.repeat)
     if not args.no_browser:
         browser(args.repeat, args.deploy_repeat, args.loads_only)
+
 
 if __name__ == "__main__":
     main()

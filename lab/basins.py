@@ -340,6 +340,7 @@ def basin_plan(
     (not below MIN_CUT_N) that fits with all the updates; else the coarsest such grid with the
     most updates of ``step_options`` that fit; else nothing."""
     lim = budget.LIMIT if limit is None else limit
+
     def cost_of(g: int, s: int) -> float:
         return basin_cost(surface, g, s, optimizer)
 
@@ -559,8 +560,10 @@ def basin_figure(
     minima = [b.point for b in res.basins if b.known] or list(s.minima)
     found = [b.point for b in res.basins if not b.known]
     min_word, saddle_word = t("fig.minimum", lang), t("fig.saddle", lang)
-    for pts, size, role in ((minima, 16, "minimum"), (found, 11 if len(found) < 20 else 7,
-                                                         "minimum")):
+    for pts, size, role in (
+        (minima, 16, "minimum"),
+        (found, 11 if len(found) < 20 else 7, "minimum"),
+    ):
         data.append({
             "type": "scatter", "name": min_word, "mode": "markers", "showlegend": False,
             "x": [p[0] for p in pts], "y": [p[1] for p in pts],

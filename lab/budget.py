@@ -190,8 +190,10 @@ class Plan:
             ways.append(t(f"budget.fewer_{self.page}", lang, n=self.max_n))
         if self.formula_factor is not None:
             ways.append(t("budget.shorter_formula", lang, factor=f"{self.formula_factor:.1f}"))
-        how = t("budget.how", lang, asked=f"{self.asked:,}") + "\n" + "\n".join(
-            f"- {w}" for w in ways
+        how = (
+            t("budget.how", lang, asked=f"{self.asked:,}")
+            + "\n"
+            + "\n".join(f"- {w}" for w in ways)
         )
         return head + (f"\n\n{how}" if ways else "")
 

@@ -155,8 +155,11 @@ def payload(fig: dict[str, Any], config: dict[str, Any] | None = None) -> str:
         buttons = menu["buttons"]
         playing = [b for b in buttons if b["args"][0] is None]
         ms = [b["args"][1]["frame"]["duration"] for b in playing] or [10, 30]
-        sliders = [s for s in layout.get("sliders") or []
-                   if any(step.get("method") == "animate" for step in s.get("steps", []))]
+        sliders = [
+            s
+            for s in layout.get("sliders") or []
+            if any(step.get("method") == "animate" for step in s.get("steps", []))
+        ]
         prefix = sliders[0].get("currentvalue", {}).get("prefix", "t = ") if sliders else "t = "
         labels = [b["label"] for b in buttons]
         out["anim"] = {
@@ -170,8 +173,7 @@ def payload(fig: dict[str, Any], config: dict[str, Any] | None = None) -> str:
         layout["updatemenus"] = [m for m in layout.get("updatemenus") or [] if m is not menu]
         layout["sliders"] = [s for s in layout.get("sliders") or [] if s not in sliders]
         layout["margin"] = _short_bottom(layout.get("margin"))
-    out["figure"] = {"data": [_hover_points(tr) for tr in fig.get("data") or []],
-                     "layout": layout}
+    out["figure"] = {"data": [_hover_points(tr) for tr in fig.get("data") or []], "layout": layout}
     if alt:
         other = dict(alt["layout"])
         if frames and other.get("margin"):
@@ -276,8 +278,10 @@ def chart(
                 _payloads[slot] = (weakref.ref(fig), data)
             weakref.finalize(fig, _payloads.pop, slot, None)
     # (the same callbacks on every run: a partial of a module function keeps nothing alive)
-    callbacks = {"on_click_change": on_click or _nothing,
-                 "on_drawn_change": partial(_drawn, first_of) if first_of else _nothing}
+    callbacks = {
+        "on_click_change": on_click or _nothing,
+        "on_drawn_change": partial(_drawn, first_of) if first_of else _nothing,
+    }
     if first_of is not None and waits_for_chart(first_of):
         data = NOTIFY + data
     return _mount()(key=key, data=data, width="stretch", height="content", **callbacks)

@@ -257,8 +257,16 @@ def _noise_widgets(sb: Any, noise: Noise | None, lang: str, prefix: str = "",
     batch = 0
     if data_n:  # a data surface: its mini-batches, B of its N points per update (N: exact)
         _seed(f"{p}noise_batch", now.batch or data_n)
-        b = int(box.number_input(t("ctl.noise_batch", lang, n=data_n), 1, data_n, step=1,
-                                 key=f"{p}noise_batch", help=t("ctl.noise_batch_help", lang)))
+        b = int(
+            box.number_input(
+                t("ctl.noise_batch", lang, n=data_n),
+                1,
+                data_n,
+                step=1,
+                key=f"{p}noise_batch",
+                help=t("ctl.noise_batch_help", lang),
+            )
+        )
         batch = 0 if b == data_n else b
     out = Noise(float(scale), bool(relative), int(seed), batch)
     return out if out.on else None
@@ -455,8 +463,12 @@ def _schedule_widgets(box: Any, p: str, sched: Schedule, lang: str) -> Schedule:
         _seed(p + "then", old_then.kind)
         then_kind = box.selectbox(t("ctl.then", lang), DECAY_KINDS, key=p + "then",
                                   format_func=lambda k: t(f"sched.{k}", lang))  # fmt: skip
-        then = Schedule(then_kind, _settings_widgets(
-            box, p + "then_", then_kind, old_then if old_then.kind == then_kind else None, lang))
+        then = Schedule(
+            then_kind,
+            _settings_widgets(
+                box, p + "then_", then_kind, old_then if old_then.kind == then_kind else None, lang
+            ),
+        )
     return Schedule(kind, settings, then)
 
 

@@ -418,7 +418,7 @@ def narrow(layout: dict[str, Any], height: int) -> dict[str, Any]:
 # -- the η slider's note ---------------------------------------------------------------------
 @lru_cache(maxsize=64)
 def eta_limit_note(surface: Surface, start: tuple[float, float], lang: str) -> str:
-    """"Gradient descent is stable below 2/λ_max = … at the start (… at the minimum ★)" for
+    """ "Gradient descent is stable below 2/λ_max = … at the start (… at the minimum ★)" for
     the η slider (one or two 2 × 2 Hessians per surface and start, cached); "" where the
     Hessian is not defined at the start."""
     c = curvature_or_none(surface, start)

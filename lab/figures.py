@@ -153,7 +153,11 @@ def short(v: float) -> str:
 
 # -- the race figure -------------------------------------------------------------------------
 def race_figure(
-    traj: Trajectories, *, log_y: bool = True, height: int = 640, lang: str = DEFAULT,
+    traj: Trajectories,
+    *,
+    log_y: bool = True,
+    height: int = 640,
+    lang: str = DEFAULT,
     variant: str = WIDE,
 ) -> Fig:
     """The surface with every run's path and animated head, beside loss and ‖g‖ over t
@@ -202,9 +206,7 @@ def race_figure(
             "hovertemplate": f"{start_word} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
         },
     ]  # fmt: skip
-    positive = all(
-        (r.loss > 0).all() and (r.grad_norm > 0).all() for r in traj.runs if r.loss.size
-    )
+    positive = all((r.loss > 0).all() and (r.grad_norm > 0).all() for r in traj.runs if r.loss.size)
     for r in traj.runs:
         group, label = r.label, plotly_literal(r.label)  # (a label is shown as text, as is)
         data.append({
@@ -247,8 +249,9 @@ def race_figure(
     fig = {"data": data, "layout": layout, "frames": frames}
     other = narrow_or_wide(variant)
     alt_layout, alt_bar = _race_layouts(traj, log_y and positive, height, lang, other)
-    return with_alt(fig, other, alt_layout, {1: {"marker": {**data[1]["marker"],
-                                                            "colorbar": alt_bar}}})
+    return with_alt(
+        fig, other, alt_layout, {1: {"marker": {**data[1]["marker"], "colorbar": alt_bar}}}
+    )
 
 
 #: a path whose drawn length is this many times its extent is a zig-zag (lecture §2: 100,000
@@ -519,9 +522,18 @@ def adaptive_figure(
         if not r.upd_t.size:
             continue
         ts, label = r.upd_t.tolist(), plotly_literal(r.label)
-        data.append({"type": "scatter", "x": ts, "y": _sig(r.eta), "mode": "lines",
-                     "name": label, "legendgroup": r.label, "line": {"color": r.color},
-                     "hovertemplate": f"{label}<br>t=%{{x}}<br>η^t=%{{y:.4g}}<extra></extra>"})
+        data.append(
+            {
+                "type": "scatter",
+                "x": ts,
+                "y": _sig(r.eta),
+                "mode": "lines",
+                "name": label,
+                "legendgroup": r.label,
+                "line": {"color": r.color},
+                "hovertemplate": f"{label}<br>t=%{{x}}<br>η^t=%{{y:.4g}}<extra></extra>",
+            }
+        )
         if r.eta_schedule is not None:  # Prodigy: η^t = d_t·η; the schedule's η dashed below
             d = r.eta / np.where(r.eta_schedule > 0, r.eta_schedule, np.inf)
             data.append({
@@ -533,8 +545,10 @@ def adaptive_figure(
                                  "=%{y:.4g}<br>d<sub>t</sub>=%{customdata:.4g}<extra></extra>",
             })  # fmt: skip
         for i, dash in ((0, "solid"), (1, "dot")):
-            for axis, values, what in (("2", r.sigma[:, i], "σ"), ("3", r.effective_step[:, i],
-                                                                   "η/σ")):
+            for axis, values, what in (
+                ("2", r.sigma[:, i], "σ"),
+                ("3", r.effective_step[:, i], "η/σ"),
+            ):
                 data.append({
                     "type": "scatter", "x": ts, "y": _sig(values), "mode": "lines",
                     "xaxis": "x" + axis, "yaxis": "y" + axis, "legendgroup": r.label,
@@ -545,8 +559,9 @@ def adaptive_figure(
                 })  # fmt: skip
     layout = _adaptive_layout(traj, height, lang, variant)
     other = narrow_or_wide(variant)
-    return with_alt({"data": data, "layout": layout}, other,
-                    _adaptive_layout(traj, height, lang, other))
+    return with_alt(
+        {"data": data, "layout": layout}, other, _adaptive_layout(traj, height, lang, other)
+    )
 
 
 def _adaptive_layout(traj: Trajectories, height: int, lang: str, variant: str) -> dict[str, Any]:
@@ -608,4 +623,3 @@ def prebuilt(fig: Fig) -> Any:
             return fig
 
     return _Prebuilt()
-

@@ -100,7 +100,9 @@ S3_TILTED = Experiment(
     "s3_tilted",
     Settings(
         get_surface(TILT_PAIR.surface, **comparison_settings(TILT_PAIR, TILT_PAIR.checked[-1])),
-        TILT_PAIR.runs[:3], TILT_PAIR.steps, start=(-1.9, 0.0),
+        TILT_PAIR.runs[:3],
+        TILT_PAIR.steps,
+        start=(-1.9, 0.0),
     ),  # (Newton left out here: it reaches the minimum exactly, and the loss axis must be log)
 )
 
@@ -176,7 +178,6 @@ SECTIONS: dict[str, tuple[Experiment, ...]] = {
     "s5": (S5_BUILDER,),
 }
 EXPERIMENTS: dict[str, Experiment] = {e.key: e for exps in SECTIONS.values() for e in exps}
-
 
 
 def _tex(v: float) -> str:

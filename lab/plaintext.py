@@ -68,9 +68,7 @@ def visible(text: object) -> str:
     s = str(text)
     if s.isprintable() and not any(unicodedata.category(c) in _INVISIBLE for c in s):
         return s
-    return "".join(
-        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in _INVISIBLE else c for c in s
-    )
+    return "".join(f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in _INVISIBLE else c for c in s)
 
 
 def md_literal(text: object) -> str:

@@ -136,7 +136,8 @@ def simulate(
                 sigma=res.sigma[r, upd_t],
                 m=res.m[r, upd_t],
                 last=last,
-                eta_schedule=None if res.eta_schedule is None or opt.m != "prodigy"
+                eta_schedule=None
+                if res.eta_schedule is None or opt.m != "prodigy"
                 else res.eta_schedule[r, upd_t],
             )
         )

@@ -136,8 +136,13 @@ def _theta(d: ImageDraw.ImageDraw, xy: tuple[float, float], i: int, font: object
     x, y = xy
     x = x - w if anchor_right else x
     d.text((x, y), "θ", font=font, fill=INK, anchor="lm")  # type: ignore[arg-type]
-    d.text((x + d.textlength("θ", font=font), y + 0.35 * font.size), str(i),  # type: ignore
-           font=small, fill=INK, anchor="lm")  # type: ignore[arg-type]
+    d.text(
+        (x + d.textlength("θ", font=font), y + 0.35 * font.size),
+        str(i),  # type: ignore
+        font=small,
+        fill=INK,
+        anchor="lm",
+    )  # type: ignore[arg-type]
 
 
 def _star(cx: float, cy: float, r: float) -> list[tuple[float, float]]:
@@ -197,7 +202,7 @@ def _layout(traj: Trajectories, size: tuple[int, int], lang: str) -> tuple[_Canv
     star = max(7, round(13 * scale))
     for mx, my in canvas_px((left, top, right, bottom), (x0, x1, y0, y1), traj.surface.minima):
         d.polygon(_star(mx, my, star), fill=STAR, outline=INK)
-    (sx, sy), = canvas_px((left, top, right, bottom), (x0, x1, y0, y1), (traj.start,))
+    ((sx, sy),) = canvas_px((left, top, right, bottom), (x0, x1, y0, y1), (traj.start,))
     rr = max(5, round(10 * scale))
     d.ellipse([sx - rr, sy - rr, sx + rr, sy + rr], outline=INK, width=max(2, round(2 * scale)))
     canvas = _Canvas(w, h, left, top, right, bottom, (x0, x1, y0, y1),

@@ -1,4 +1,4 @@
-""""Tune each η: a fair race" on the Playground (lab.fairrace does the tuning, pure).
+""" "Tune each η: a fair race" on the Playground (lab.fairrace does the tuning, pure).
 
 A popover under the race chart: what "best η" means (least final loss, or fewest updates to
 the target), and a button.  The button's callback tunes every racing optimizer's η with the

@@ -609,8 +609,10 @@ def report(args: argparse.Namespace, res: dict[str, Any], monitor: Monitor) -> d
 
 
 def print_adversary(args: argparse.Namespace, a: dict[str, Any]) -> None:
-    print(f"\n== adversary mode: {args.adversaries} session(s) looping 6 × "
-          f"{args.adversary_steps:,} updates of a 49-fold sin with a new view box")
+    print(
+        f"\n== adversary mode: {args.adversaries} session(s) looping 6 × "
+        f"{args.adversary_steps:,} updates of a 49-fold sin with a new view box"
+    )
     for name in ("students_without", "students_with", "adversaries"):
         v = a[name]
         print(f"  {name:<17} n {v['n']:5d}  p50 {v['p50']} s  p95 {v['p95']} s  "
@@ -692,8 +694,18 @@ def main(argv: list[str] | None = None) -> int:
         res, out = run(args, stamp + "-with", args.adversaries)
         out["adversary"] = adversary_report(res0["stats"], res["stats"])
         out["adversary"]["errors"] = out0["errors"] + out["errors"]
-        out["without_run"] = {k: out0[k] for k in ("redraw_s", "errors", "error_samples",
-                                                   "updates", "rss_mb", "samples", "events")}
+        out["without_run"] = {
+            k: out0[k]
+            for k in (
+                "redraw_s",
+                "errors",
+                "error_samples",
+                "updates",
+                "rss_mb",
+                "samples",
+                "events",
+            )
+        }
         out["errors"] += out0["errors"]
         print_adversary(args, out["adversary"])
     else:

@@ -123,8 +123,12 @@ def _formula(sb: Any, previous: Any) -> Any:
     """The typed surface: its formula and view box (refused: explained, the last one kept)."""
     prev = previous if formula_of(previous) is not None else None
     _seed("bs_formula", formula_of(prev) if prev else EXAMPLE_FORMULA)
-    text = sb.text_input(t("ctl.formula", lang), key="bs_formula", max_chars=MAX_CANONICAL_CHARS,
-                         help=tm(msg("ctl.formula_help", functions=", ".join(FUNCTIONS)), lang))
+    text = sb.text_input(
+        t("ctl.formula", lang),
+        key="bs_formula",
+        max_chars=MAX_CANONICAL_CHARS,
+        help=tm(msg("ctl.formula_help", functions=", ".join(FUNCTIONS)), lang),
+    )
     box = prev.view if prev else DEFAULT_VIEW
     sb.caption(t("ctl.view", lang))
     cols = sb.columns(2) + sb.columns(2)
@@ -170,16 +174,26 @@ def sidebar(canon: urlstate.BasinsState) -> urlstate.BasinsState:
     steps = sb.select_slider(t("ctl.steps", lang), urlstate.SWEEP_STEP_OPTIONS, key="bs_steps",
                              format_func=lambda v: f"{v:,}")  # fmt: skip
     _seed("bs_n", canon.n)
-    n = sb.select_slider(t("basins.grid", lang), urlstate.BASIN_GRID_OPTIONS, key="bs_n",
-                         format_func=lambda v: f"{v} × {v}", help=t("basins.grid_help", lang))
+    n = sb.select_slider(
+        t("basins.grid", lang),
+        urlstate.BASIN_GRID_OPTIONS,
+        key="bs_n",
+        format_func=lambda v: f"{v} × {v}",
+        help=t("basins.grid_help", lang),
+    )
     _seed("bs_color", canon.color_by)
     color_by = sb.radio(t("basins.color_by", lang), urlstate.BASIN_COLOR_BY, key="bs_color",
                         format_func=lambda k: t(f"basins.color_{k}", lang))  # fmt: skip
     tol = canon.tol
     if color_by == "updates":
         _seed("bs_tol", canon.tol)
-        tol = sb.select_slider(t("sweep.tol", lang), urlstate.TOL_OPTIONS, key="bs_tol",
-                               format_func=lambda v: f"{v:g}", help=t("sweep.tol_help", lang))
+        tol = sb.select_slider(
+            t("sweep.tol", lang),
+            urlstate.TOL_OPTIONS,
+            key="bs_tol",
+            format_func=lambda v: f"{v:g}",
+            help=t("sweep.tol_help", lang),
+        )
     return urlstate.BasinsState(surface, optimizer, int(steps), int(n), str(color_by),
                                 float(tol), canon.pick)  # fmt: skip
 
@@ -244,6 +258,10 @@ if x0 <= x <= x1 and y0 <= y <= y1:
     st.markdown(cell_outcome(res, *res.cell_of(x, y), lang))
 playground = urlstate.Settings(surface=state.surface, runs=(state.optimizer,),
                                steps=state.steps, start=pick)  # fmt: skip
-st.page_link("pages/playground.py", label=t("basins.open_pg", lang),
-             icon=":material/sports_score:", query_params=urlstate.to_query(playground))
+st.page_link(
+    "pages/playground.py",
+    label=t("basins.open_pg", lang),
+    icon=":material/sports_score:",
+    query_params=urlstate.to_query(playground),
+)
 st.caption(t("basins.lesson", lang))

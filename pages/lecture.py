@@ -36,7 +36,6 @@ for name in ("section", "alpha", "m", "sigma", "sched", "lr"):  # widgets start 
         st.session_state[f"lec_{name}"] = getattr(state, name)
 
 
-
 def set_present(on: bool) -> None:
     """The Present / Exit buttons: the projector's page on or off (kept in the link)."""
     st.session_state["lec_state"] = replace(st.session_state["lec_state"], present=on)

@@ -48,6 +48,7 @@ from lab.slides import (
     SIZES,
     ffmpeg_binary,
 )
+from lab.stepthrough import show_step
 from lab.tuning import tune_each_eta
 from optimizers import M_PARTS, SIGMA_PARTS, OptimizerError
 from surfaces import SurfaceError
@@ -143,8 +144,11 @@ except (OptimizerError, SurfaceError) as e:  # the widgets should make this impo
     draw_controls()
     st.stop()
 
+if any(r.length == 0 for r in traj.runs):  # no loss at the start: nothing ran (all share it)
+    st.warning(tm(msg("pg.no_start", x=fmt(traj.start[0]), y=fmt(traj.start[1])), lang),
+               icon=":material/warning:")  # fmt: skip
 for r in traj.runs:
-    if r.diverged:
+    if r.diverged and r.length > 0:
         why = msg("pg.why_bound")
         if r.stop_reason == "overflow":
             why = msg("pg.why_domain" if settings.surface.key == "custom" else "pg.why_overflow")
@@ -189,6 +193,8 @@ if tab_rules.open:
             st.latex(r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sigma_i^t}\, m_i^t")
             st.latex(M_PARTS[o.m].latex + r"\qquad " + SIGMA_PARTS[o.sigma].latex)
             st.latex(o.schedule.latex)
+            if r.length == 0:  # (its numbers would be stand-ins: the loss is not defined there)
+                continue
             last = r.last
             hyp = ", ".join(f"{h} = {fmt(getattr(o, h))}" for h in o.hypers_used if h != "lr")
             sig, m, th = last["sigma"], last["m"], last["theta"]
@@ -197,6 +203,7 @@ if tab_rules.open:
                 t=f"{last['t']:,}", eta=fmt(last["eta"]), s1=fmt(sig[0]), s2=fmt(sig[1]),
                 m1=fmt(m[0]), m2=fmt(m[1]), x=fmt(th[0]), y=fmt(th[1]), loss=fmt(last["loss"]),
             ))  # fmt: skip
+        show_step(settings, traj, lang)  # one update whole, at any t (◀ / ▶, ← / →)
 if tab_curv.open:
     with tab_curv:
         show_curvature(settings, traj, lang)

@@ -86,8 +86,13 @@ def narrow(layout: dict) -> dict:
     """The layout for a narrow chart (a phone's ~330 px): a label every other decade (unturned),
     smaller type (lab.chart: and no toolbar)."""
     small = {"size": 12}
-    return {**layout, "xaxis": {**layout["xaxis"], "dtick": 2}, "font": small,
-            "margin": {**layout["margin"], "l": 64}, "legend": {**layout["legend"], "font": small}}
+    return {
+        **layout,
+        "xaxis": {**layout["xaxis"], "dtick": 2},
+        "font": small,
+        "margin": {**layout["margin"], "l": 64},
+        "legend": {**layout["legend"], "font": small},
+    }
 
 
 fig = sweep_figure(res, lang=lang, metric=state.metric)

@@ -25,6 +25,7 @@ fi
 
 echo "== ruff"
 "$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
 echo "== pytest"
 set +e
 "$VENV/bin/python" -m pytest "$@"

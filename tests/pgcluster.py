@@ -26,8 +26,10 @@ USER = "esl"
 
 
 def _bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                   key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    found = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0,
+    )
     return found[-1] if found else shutil.which(name)
 
 
@@ -41,8 +43,10 @@ class Cluster:
     def __init__(self) -> None:
         initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
         if initdb is None or pg_ctl is None:
-            raise RuntimeError("PostgreSQL's initdb/pg_ctl are missing: scripts/test.sh installs "
-                               "Debian's postgresql package (apt-get install postgresql)")
+            raise RuntimeError(
+                "PostgreSQL's initdb/pg_ctl are missing: scripts/test.sh installs "
+                "Debian's postgresql package (apt-get install postgresql)"
+            )
         self.initdb, self.pg_ctl = initdb, pg_ctl
         self.root = Path(tempfile.mkdtemp(prefix="esl-pg-"))
         self.data = self.root / "data"
@@ -55,18 +59,42 @@ class Cluster:
 
     def _run(self, *cmd: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         argv = ["runuser", "-u", "postgres", "--", *cmd] if self.as_root else list(cmd)
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False,
-                              cwd=self.root)
+        return subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, check=False, cwd=self.root
+        )
 
     def start(self) -> Cluster:
-        r = self._run(self.initdb, "-D", str(self.data), "-U", USER, "--auth=trust",
-                      "-E", "UTF8", "--no-locale", "--no-sync")
+        r = self._run(
+            self.initdb,
+            "-D",
+            str(self.data),
+            "-U",
+            USER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         if r.returncode != 0:
             raise RuntimeError(f"initdb failed: {r.stdout[-2000:]} {r.stderr[-2000:]}")
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                "-c max_connections=200 -c shared_buffers=32MB")
-        r = self._run(self.pg_ctl, "-D", str(self.data), "-o", opts, "-l",
-                      str(self.root / "server.log"), "-w", "-t", "60", "start")
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c max_connections=200 -c shared_buffers=32MB"
+        )
+        r = self._run(
+            self.pg_ctl,
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         if r.returncode != 0:
             log = (self.root / "server.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"pg_ctl start failed: {r.stdout} {r.stderr} {log}")
@@ -87,8 +115,9 @@ class Cluster:
         import psycopg
 
         name = f"t{os.getpid()}_{next(self._names)}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user={USER} dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user={USER} dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 

@@ -58,8 +58,13 @@ def test_home_runs_and_links_to_the_playground():
     assert at.title[0].value == "Error Surface Lab"
     assert any("playground" in str(link.proto).lower() for link in at.get("page_link"))
     pages = [link.proto.page for link in at.get("page_link")]
-    assert pages == ["lecture", "playground", "sweep",
-                     "basins", "classroom"]  # every page is one click away
+    assert pages == [
+        "lecture",
+        "playground",
+        "sweep",
+        "basins",
+        "classroom",
+    ]  # every page is one click away
 
 
 def test_playground_runs_with_defaults_and_draws_the_race():
@@ -382,7 +387,8 @@ def test_tabs_run_lazily_and_each_shows_its_content_when_opened():
     at.session_state["pg_tab"] = "Update rules"
     at.run()
     assert not at.exception
-    assert len(at.latex) == 6  # two runs × (the formula, its m and σ, its η^t)
+    # two runs × (the formula, its m and σ, its η^t), and one update of the chosen run (i = 1, 2)
+    assert len(at.latex) == 6 + 2
     assert len(charts(at)) == 1
     at.session_state["pg_tab"] = "Download"
     at.run()

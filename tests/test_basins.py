@@ -48,8 +48,12 @@ CASES = {
     "himmelblau-adam": (get_surface("himmelblau"), preset("adam", lr=0.3), 24, 300),
     "camel-momentum": (get_surface("six_hump_camel"), preset("momentum", lr=0.02), 24, 500),
     "rastrigin-gd": (get_surface("rastrigin"), preset("gd", lr=0.002), 24, 400),
-    "formula": (custom_surface("x**4 - 2*x**2 + y**2 + log(x + 2)"), preset("gd", lr=0.01), 20,
-                400),
+    "formula": (
+        custom_surface("x**4 - 2*x**2 + y**2 + log(x + 2)"),
+        preset("gd", lr=0.01),
+        20,
+        400,
+    ),
 }
 
 
@@ -170,8 +174,9 @@ def test_more_starts_than_the_engine_takes_in_one_call_are_split():
 
 
 def test_target_is_the_lowest_minimum_plus_tol():
-    assert target_of(get_surface("six_hump_camel"), 1e-3) == pytest.approx(-1.0316285 + 1e-3,
-                                                                           abs=1e-6)
+    assert target_of(get_surface("six_hump_camel"), 1e-3) == pytest.approx(
+        -1.0316285 + 1e-3, abs=1e-6
+    )
     assert target_of(custom_surface("x**2 + y**2"), 1e-2) == 1e-2
 
 
@@ -369,27 +374,44 @@ LINKS = [
     ({"n": "abc"}, {}, [W("url.bad_choice", name="n", value="abc", allowed=GRIDS)]),
     ({"n": "nan"}, {}, [W("url.bad_choice", name="n", value="nan", allowed=GRIDS)]),
     ({"color": "updates"}, {"color_by": "updates"}, []),
-    ({"color": "zz"}, {}, [W("url.bad_choice", name="color", value="zz",
-                             allowed="minimum, updates")]),
+    (
+        {"color": "zz"},
+        {},
+        [W("url.bad_choice", name="color", value="zz", allowed="minimum, updates")],
+    ),
     ({"tol": "0.01"}, {"tol": 0.01}, []),
     ({"tol": "0.002"}, {"tol": 1e-3}, [W("url.tol_snapped", given="0.002", used="0.001")]),
     ({"tol": "-1"}, {}, [W("url.bad_choice", name="tol", value="-1", allowed=TOLS)]),
     ({"steps": "2000"}, {"steps": 2000}, []),
-    ({"steps": "1e9"}, {"steps": 10_000}, [W("url.steps_snapped", text="1e9", used="100,000"),
-                                          W("url.steps_snapped", text="100,000",
-                                            used="10,000")]),
+    (
+        {"steps": "1e9"},
+        {"steps": 10_000},
+        [
+            W("url.steps_snapped", text="1e9", used="100,000"),
+            W("url.steps_snapped", text="100,000", used="10,000"),
+        ],
+    ),
     ({"steps": "abc"}, {}, [W("url.steps_nan", text="abc", used="1,000")]),
     ({"opt": "adam,lr:0.1"}, {"optimizer": preset("adam", lr=0.1)}, []),
-    ({"opt": "adam,lr:0.07"}, {"optimizer": preset("adam", lr=0.05)},
-     [W("url.lr_snapped", n=1, given="0.07", used="0.05")]),
+    (
+        {"opt": "adam,lr:0.07"},
+        {"optimizer": preset("adam", lr=0.05)},
+        [W("url.lr_snapped", n=1, given="0.07", used="0.05")],
+    ),
     ({"opt": "custom,m:momentum,sigma:rms"}, {}, [W("basins.url_custom_opt")]),
     ({"opt": "nope"}, {}, [W("url.unknown_opt", n=1, name="nope")]),
-    ({"opt": ["gd", "adam"]}, {"optimizer": preset("gd")}, [W("url.repeated", name="opt",
-                                                             count=2)]),
+    (
+        {"opt": ["gd", "adam"]},
+        {"optimizer": preset("gd")},
+        [W("url.repeated", name="opt", count=2)],
+    ),
     ({"surface": "rastrigin"}, {"surface": get_surface("rastrigin")}, []),
     ({"surface": "nope"}, {}, [W("url.unknown_surface", name="nope")]),
-    ({"surface": "custom", "f": "os.system"}, {}, [W("url.bad_formula", detail=(
-        "formula.attribute", {"text": "os.system", "col": 3}))]),
+    (
+        {"surface": "custom", "f": "os.system"},
+        {},
+        [W("url.bad_formula", detail=("formula.attribute", {"text": "os.system", "col": 3}))],
+    ),
     ({"x": "1", "y": "2"}, {"pick": (1.0, 2.0)}, []),
     ({"x": "0.12345678901234", "y": "-2"}, {"pick": (0.123456789, -2.0)}, []),
     ({"x": "nan", "y": "2"}, {}, [W("url.bad_start")]),
@@ -400,8 +422,9 @@ LINKS = [
 ]
 
 
-@pytest.mark.parametrize(("link", "changed", "warnings"), LINKS,
-                         ids=[repr(r[0])[:60] for r in LINKS])
+@pytest.mark.parametrize(
+    ("link", "changed", "warnings"), LINKS, ids=[repr(r[0])[:60] for r in LINKS]
+)
 def test_basins_link_gives_these_settings_and_warnings(link, changed, warnings):
     state, got = urlstate.parse_basins(link)
     want = urlstate.BasinsState(**{**urlstate.BasinsState().__dict__, **changed})
@@ -414,8 +437,13 @@ def test_basins_link_gives_these_settings_and_warnings(link, changed, warnings):
 
 
 def test_custom_surface_links_round_trip():
-    s = urlstate.BasinsState(surface=custom_surface("x**2 + sin(y)", (-1.0, 2.0, -3.0, 3.0)),
-                             n=64, color_by="updates", tol=1e-2, pick=(0.5, 0.25))
+    s = urlstate.BasinsState(
+        surface=custom_surface("x**2 + sin(y)", (-1.0, 2.0, -3.0, 3.0)),
+        n=64,
+        color_by="updates",
+        tol=1e-2,
+        pick=(0.5, 0.25),
+    )
     q = urlstate.basins_query(s)
     back, warnings = urlstate.parse_basins(q)
     assert not warnings and back == s
@@ -464,12 +492,16 @@ def test_examples_are_one_click_each():
     at = open_page({"n": "32", "steps": "500"})
     at.pills(key="bs_examples").set_value("himmelblau_momentum").run()
     assert not at.exception
-    assert qp(at, "surface") == ["himmelblau"] and qp(at, "opt") == ["momentum"]  # (its η: the preset's 0.01)
+    assert qp(at, "surface") == ["himmelblau"] and qp(at, "opt") == [
+        "momentum"
+    ]  # (its η: the preset's 0.01)
     assert qp(at, "n") == ["32"]  # the grid and the updates stay
     frayed = np.array(figure_of(charts(at)[0])["layout"]["meta"]["z"])
     at.pills(key="bs_examples").set_value("himmelblau_gd").run()
     clean = np.array(figure_of(charts(at)[0])["layout"]["meta"]["z"])
-    borders = [int((z[:, 1:] != z[:, :-1]).sum() + (z[1:] != z[:-1]).sum()) for z in (clean, frayed)]
+    borders = [
+        int((z[:, 1:] != z[:, :-1]).sum() + (z[1:] != z[:-1]).sum()) for z in (clean, frayed)
+    ]
     assert borders[1] > 2 * borders[0]  # momentum frays the borders between the basins
     at.pills(key="bs_examples").set_value("rastrigin_momentum").run()
     assert not at.exception and qp(at, "surface") == ["rastrigin"]

@@ -38,10 +38,12 @@ def _link(page) -> dict[str, list[str]]:
     return parse_qs(urlparse(href).query)
 
 
-@pytest.mark.parametrize(("name", "width", "height", "phone"),
-                         [("laptop", 1280, 800, False), ("phone", 390, 844, True)])
-def test_basins_page_draws_and_a_cell_opens_in_the_playground(server, browser, name, width,
-                                                               height, phone):
+@pytest.mark.parametrize(
+    ("name", "width", "height", "phone"), [("laptop", 1280, 800, False), ("phone", 390, 844, True)]
+)
+def test_basins_page_draws_and_a_cell_opens_in_the_playground(
+    server, browser, name, width, height, phone
+):
     ctx, page, errors = _open(browser, server + "/basins?surface=himmelblau&n=32", width, height,
                               phone)  # fmt: skip
     plot = page.locator(".js-plotly-plot").first

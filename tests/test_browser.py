@@ -28,9 +28,11 @@ def wait_for_race(page):
     page.wait_for_selector(IMAGE, state="attached", timeout=60_000)
     # (functions, not expressions: Playwright evaluates an expression with eval, which the CSP
     # of tests/test_hosting_security.py forbids)
-    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._esl"
-                           " && document.querySelector('.js-plotly-plot')._esl.names.length > 0",
-                           timeout=60_000)  # fmt: skip (lab/chart_assets/chart.js)
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot')._esl"
+        " && document.querySelector('.js-plotly-plot')._esl.names.length > 0",
+        timeout=60_000,
+    )  # fmt: skip (lab/chart_assets/chart.js)
 
 
 def no_exception(page):
@@ -137,8 +139,11 @@ def test_click_on_the_surface_moves_the_start_and_the_link_reproduces_the_view(s
     q = parse_qs(urlparse(page.url).query)
     x, y = float(q["x"][0]), float(q["y"][0])
     assert x > 0.5 and y < -0.5, (x, y)
-    page.wait_for_function(f"Math.abs(document.querySelector('.js-plotly-plot').data"
-                           f".find(t => t.name === 'start').x[0] - {x}) < 1e-9", timeout=20_000)
+    page.wait_for_function(
+        f"Math.abs(document.querySelector('.js-plotly-plot').data"
+        f".find(t => t.name === 'start').x[0] - {x}) < 1e-9",
+        timeout=20_000,
+    )
     page.screenshot(path=SHOTS / "playground-clicked-start.png")
     link = page.url
     path = page.evaluate("document.querySelector('.js-plotly-plot').data"
@@ -151,7 +156,9 @@ def test_click_on_the_surface_moves_the_start_and_the_link_reproduces_the_view(s
     same = other.evaluate("document.querySelector('.js-plotly-plot').data"
                           ".find(t => t.name === 'Adam').x")  # fmt: skip
     assert same == path
-    assert other.locator("[data-testid='stAlert']").filter(has_text="could not be used").count() == 0
+    assert (
+        other.locator("[data-testid='stAlert']").filter(has_text="could not be used").count() == 0
+    )
     fresh.close()
 
 

@@ -109,12 +109,18 @@ def test_teacher_student_board(server, browser):
     phone.get_by_text("your run #1 is on the board").wait_for(timeout=30_000)
     no_exception(phone)
     shot(phone, "class-student-phone.png")
-    teacher.wait_for_function(f"""(() => {{ const g = document.querySelector("{PATHS}");
-        return g && g.layout.meta && g.layout.meta.ids.length === 1; }})()""", timeout=10_000)
+    teacher.wait_for_function(
+        f"""(() => {{ const g = document.querySelector("{PATHS}");
+        return g && g.layout.meta && g.layout.meta.ids.length === 1; }})()""",
+        timeout=10_000,
+    )
 
     send_many(url, code, 24)
-    teacher.wait_for_function(f"""(() => {{ const g = document.querySelector("{PATHS}");
-        return g && g.layout.meta && g.layout.meta.ids.length === 25; }})()""", timeout=15_000)
+    teacher.wait_for_function(
+        f"""(() => {{ const g = document.querySelector("{PATHS}");
+        return g && g.layout.meta && g.layout.meta.ids.length === 25; }})()""",
+        timeout=15_000,
+    )
     teacher.wait_for_timeout(1500)
     shot(teacher, "class-board.png")
     keeps_zoom_and_animation(teacher, url, code)
@@ -150,8 +156,11 @@ def keeps_zoom_and_animation(teacher, url: str, code: str) -> None:
         return [g.__probe, g.layout.xaxis.range, g.layout.meta.ids.length]; }})()""")
     assert held[0] == 2 and [round(v, 3) for v in held[1]] == [-1, 0.5] and held[2] == 25, held
     teacher.get_by_text("Hold the picture", exact=True).click()
-    teacher.wait_for_function(f"""(() => {{ const g = document.querySelector("{PATHS}");
-        return g && g.layout.meta.ids.length === 26; }})()""", timeout=10_000)
+    teacher.wait_for_function(
+        f"""(() => {{ const g = document.querySelector("{PATHS}");
+        return g && g.layout.meta.ids.length === 26; }})()""",
+        timeout=10_000,
+    )
 
 
 def screenshots(browser, url: str, code: str, token: str) -> None:

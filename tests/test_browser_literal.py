@@ -30,7 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def serve(script: str):
     try:
-        with serving(script, log=ROOT / "artifacts" / f"streamlit-{Path(script).stem}.log") as (_, url):
+        with serving(script, log=ROOT / "artifacts" / f"streamlit-{Path(script).stem}.log") as (
+            _,
+            url,
+        ):
             yield url
     except NotHealthy as e:
         pytest.fail(str(e))
@@ -120,7 +123,9 @@ def test_every_payload_and_message_renders_as_plain_text(fixture_page, browser):
     page.screenshot(path=SHOTS / "literal-fixture-icons.png")
     assert not problems, "\n".join(problems[:20])
     assert not page.evaluate(FOREIGN)
-    assert page.locator(".katex, [role='img'], .stMarkdownColoredText, .stMarkdownBadge").count() == 0
+    assert (
+        page.locator(".katex, [role='img'], .stMarkdownColoredText, .stMarkdownBadge").count() == 0
+    )
     assert not errors, errors
     page.close()
 
@@ -145,7 +150,8 @@ PARSE = {"playground": urlstate.parse, "lecture": urlstate.parse_lecture}
 def link(path: str, query: dict) -> str:
     q = urlencode(query, doseq=True, quote_via=quote)
     assert {k: v if isinstance(v, list) else [v] for k, v in query.items()} == parse_qs(
-        q, keep_blank_values=True)  # the server reads what the test parses
+        q, keep_blank_values=True
+    )  # the server reads what the test parses
     return f"{path}?{q}"
 
 

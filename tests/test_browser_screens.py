@@ -193,8 +193,9 @@ def stacked_under_the_surface(page) -> None:
 def test_a_resized_window_lays_the_chart_out_anew(server, browser):
     """1280 → 390 → 1280 px: the race chart changes to the narrow layout and back, keeps the
     frame it showed, and nothing overlaps at either width."""
-    context, page, errors = open_screen(browser, server + "/playground",
-                                        {"viewport": {"width": 1280, "height": 900}}, charts=2)
+    context, page, errors = open_screen(
+        browser, server + "/playground", {"viewport": {"width": 1280, "height": 900}}, charts=2
+    )
     assert page.evaluate(NARROW) == [False, False]
     check_screen(page, "the Playground at 1280 px")
     page.locator(".esl-controls input[type=range]").first.fill("20")  # a frame of its own
@@ -220,8 +221,10 @@ def test_a_resized_window_lays_the_chart_out_anew(server, browser):
     context.close()
 
 
-PROJECTORS = {"1280x720": {"width": 1280, "height": 720}, "1920x1080": {"width": 1920,
-                                                                         "height": 1080}}
+PROJECTORS = {
+    "1280x720": {"width": 1280, "height": 720},
+    "1920x1080": {"width": 1920, "height": 1080},
+}
 
 
 def chart_height(page) -> float:
@@ -271,8 +274,9 @@ def test_present_mode_on_the_projector(server, browser, name, path, lang):
     if lang != "en":
         return
     # a main setting changes without leaving present mode
-    context, page, errors = open_screen(browser, f"{server}{path}{sep}present=1",
-                                        {"viewport": PROJECTORS["1280x720"]}, charts=1)
+    context, page, errors = open_screen(
+        browser, f"{server}{path}{sep}present=1", {"viewport": PROJECTORS["1280x720"]}, charts=1
+    )
     if name == "playground":
         page.get_by_role("button", name="Settings").click()
         page.get_by_test_id("stPopoverBody").get_by_test_id("stSelectbox").first.click()
@@ -284,8 +288,10 @@ def test_present_mode_on_the_projector(server, browser, name, path, lang):
     page.wait_for_timeout(1500)
     assert parse_qs(urlparse(page.url).query).get("present") == ["1"]
     assert not page.get_by_test_id("stSidebar").is_visible()
-    page.wait_for_function(f"document.querySelector('{CHART}') && "
-                           f"document.querySelector('{CHART}')._fullLayout", timeout=60_000)
+    page.wait_for_function(
+        f"document.querySelector('{CHART}') && document.querySelector('{CHART}')._fullLayout",
+        timeout=60_000,
+    )
     assert chart_height(page) >= 720 - 260
     no_exception(page)
     page.screenshot(path=SHOTS / f"screen-present-{name}-changed.png")
@@ -294,8 +300,12 @@ def test_present_mode_on_the_projector(server, browser, name, path, lang):
 
 
 def test_the_gif_for_slides_downloads_and_decodes(server, browser):
-    context, page, errors = open_screen(browser, server + "/playground?steps=200",
-                                        {"viewport": {"width": 1280, "height": 900}}, charts=1)
+    context, page, errors = open_screen(
+        browser,
+        server + "/playground?steps=200",
+        {"viewport": {"width": 1280, "height": 900}},
+        charts=1,
+    )
     page.get_by_role("tab", name="Download").click()
     button = page.get_by_role("button", name="Animated GIF")
     button.wait_for(timeout=30_000)

@@ -117,7 +117,9 @@ def test_every_sweep_of_the_default_presets_fits() -> None:
         for steps in SWEEP_STEP_OPTIONS:
             state = SweepState(surface=get_surface(key), presets=SWEEP_DEFAULT_PRESETS, steps=steps)
             plan = sweep_plan(state, LRS.size)
-            assert plan.steps == steps or sweep_cost(state.surface, 6, LRS.size, plan.steps) <= LIMIT
+            assert (
+                plan.steps == steps or sweep_cost(state.surface, 6, LRS.size, plan.steps) <= LIMIT
+            )
 
 
 # -- what must not run in full ---------------------------------------------------------------
@@ -194,8 +196,10 @@ def test_the_message_names_what_to_lower_in_both_languages() -> None:
     assert not CJK.search(en)
     # what it names does fit: that many optimizers, or a formula that much cheaper
     fewer = Settings(surface=settings.surface, runs=settings.runs[: plan.max_n], steps=MAX_STEPS)
-    assert race_plan(fewer).fits and not race_plan(replace(fewer, runs=settings.runs[
-        : plan.max_n + 1])).fits
+    assert (
+        race_plan(fewer).fits
+        and not race_plan(replace(fewer, runs=settings.runs[: plan.max_n + 1])).fits
+    )
     e = budget.eval_cost(settings.surface) / plan.formula_factor
     assert budget.race_model(e, MAX_RUNS, MAX_STEPS) <= LIMIT
     # when even one optimizer would not fit, only the formula is named
@@ -221,7 +225,6 @@ def test_eval_cost_is_read_from_the_surface() -> None:
     long = custom_surface(HOSTILE_FORMULAS[1])
     assert budget.eval_cost(long) == long.kind.eval_cost > 5
     assert change_cost(long, 6, 1000) > change_cost(get_surface("ellipse"), 6, 1000)
-
 
 
 def test_hessian_evaluations_are_counted() -> None:

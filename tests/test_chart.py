@@ -55,12 +55,17 @@ def test_the_payload_has_no_frames_and_no_plotly_controls_but_the_animation():
     assert theirs["mode"] == "markers" and theirs["marker"]["opacity"] == 0
     assert grid["mode"] == "lines" and grid["line"]["width"] == 0
     assert {k: grid[k] for k in ("x", "y", "customdata", "hovertemplate")} == {
-        k: theirs[k] for k in ("x", "y", "customdata", "hovertemplate")}
+        k: theirs[k] for k in ("x", "y", "customdata", "hovertemplate")
+    }
     anim = spec["anim"]
     assert anim["traces"] == fig["frames"][0]["traces"]
     assert anim["names"] == [f["name"] for f in fig["frames"]]
-    assert anim["labels"] == {"play": "▶ Play", "slow": "▶ Slow", "pause": "❚❚ Pause",
-                              "prefix": fig["layout"]["sliders"][0]["currentvalue"]["prefix"]}
+    assert anim["labels"] == {
+        "play": "▶ Play",
+        "slow": "▶ Slow",
+        "pause": "❚❚ Pause",
+        "prefix": fig["layout"]["sliders"][0]["currentvalue"]["prefix"],
+    }
     assert anim["ms"] == {"play": 10, "slow": 30}
     # a trail (the path's last points up to the head) for each run's head, none for its markers
     assert anim["trail"] == [8, 0, 0] * (len(anim["traces"]) // 3)

@@ -58,8 +58,18 @@ def qp(at, key):
 
 
 #: what must never reach Markdown unescaped from NASTY and the nicknames
-RAW = ["[x](", "![p](", "![i](", "<img", ":material/warning:", "$\\href", ":red[", ":smile:",
-       "**b**", "`c`"]
+RAW = [
+    "[x](",
+    "![p](",
+    "![i](",
+    "<img",
+    ":material/warning:",
+    "$\\href",
+    ":red[",
+    ":smile:",
+    "**b**",
+    "`c`",
+]
 
 
 def dangers(body: str) -> list[str]:
@@ -213,7 +223,7 @@ def test_hostile_nicknames_stay_plain_text_on_the_board_and_in_the_csv(data_dir)
     board, code, _token = create(names=True)
     store = ui.get_store()
     exp = store.experiment(code)
-    for i, nick in enumerate([*NICKS, "=HYPERLINK(\"https://e.x\")", "+1", "@SUM(A1)"]):
+    for i, nick in enumerate([*NICKS, '=HYPERLINK("https://e.x")', "+1", "@SUM(A1)"]):
         store.submit(exp.id, codes.new_student_id(), settings={"opt": ["gd,lr:0.01"]},
                      optimizer="gd", lr=0.01 * (i + 1), final_loss=1.0 / (i + 1), hit=-1,
                      diverged_at=-1 if i % 2 else 10, nickname=nick,

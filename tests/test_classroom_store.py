@@ -228,7 +228,9 @@ def test_nicknames_are_cleaned_and_bounded(store):
     send(store, exp, sid, nickname="  a\u202eb\u200b\nc  " + "x" * 40)
     nick = store.board(exp.id).submissions[0].nickname
     assert nick.startswith("ab c") and len(nick) == codes.MAX_NICKNAME
-    assert codes.clean_nickname("<img src=x onerror=alert(1)>") == "<img src=x onerror=alert(1)>"[:20]
+    assert (
+        codes.clean_nickname("<img src=x onerror=alert(1)>") == "<img src=x onerror=alert(1)>"[:20]
+    )
 
 
 def test_bad_student_ids_and_oversized_runs_are_refused(store):

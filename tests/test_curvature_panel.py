@@ -99,14 +99,18 @@ def test_a_saddle_says_kappa_is_not_defined_in_words():
     row = cp.rows(p, "en")[0]
     assert row["κ = λ₂/λ₁"] == t("theory.shape.saddle") and "undefined" in row["κ = λ₂/λ₁"]
     assert row["λ₁"] == "-2" and row["λ₂"] == "2" and row[t("curv.col_limit")] == "1"
-    top = cp.curvature_or_none(get_surface("himmelblau"), (-0.2708445906673476, -0.9230385564799815))
+    top = cp.curvature_or_none(
+        get_surface("himmelblau"), (-0.2708445906673476, -0.9230385564799815)
+    )
     assert top.shape == "concave" and cp.limit_text(top.eta_limit, "en") == t("curv.no_limit")
 
 
 @pytest.mark.parametrize("formula", ["sqrt(x) + y**2", "log(x) + y**2", "1/x + y**2"])
 def test_where_the_hessian_is_not_defined_the_panel_says_so(formula):
     s = custom_surface(formula)
-    _, p = panel_of(s, [preset("gd", lr=0.01)], steps=20, start=(-1.0 if "1/x" not in formula else 0.0, 0.5))
+    _, p = panel_of(
+        s, [preset("gd", lr=0.01)], steps=20, start=(-1.0 if "1/x" not in formula else 0.0, 0.5)
+    )
     assert p.places[0].curv is None
     row = cp.rows(p, "en")[0]
     assert row["λ₁"] == "—" and row["κ = λ₂/λ₁"] == t("curv.undefined")
@@ -145,7 +149,9 @@ def test_the_dashed_rate_line_against_the_measured_decay(tilt, which):
 
 def test_gd_words_on_the_lecture_ellipse_the_limit_and_beyond():
     s = S2_ONE_LR.settings.surface
-    _, p = panel_of(s, [preset("gd", lr=1e-2), preset("gd", lr=5e-3), preset("gd", lr=2e-2)], steps=100)
+    _, p = panel_of(
+        s, [preset("gd", lr=1e-2), preset("gd", lr=5e-3), preset("gd", lr=2e-2)], steps=100
+    )
     edge, stable, unstable = (cp.gd_text(g, "en") for g in p.gd)
     assert edge.startswith("GD") and "exactly on the limit 2/λ_max = 0.01" in edge
     assert "Stable" in stable and "ρ = max|1 − η·λᵢ| = 0.999" in stable
@@ -171,7 +177,9 @@ def test_only_plain_gradient_descent_gets_a_rate_line():
 # --- heavy-ball momentum: the best (η, μ) and the slider's grid --------------------------------
 def test_momentum_advice_on_the_lecture_ellipse():
     s = S2_ONE_LR.settings.surface  # λ = 0.2 and 200, κ = 1000
-    _, p = panel_of(s, [preset("momentum", lr=1e-3), Optimizer(m="momentum", sigma="none", lr=0.1)], steps=50)
+    _, p = panel_of(
+        s, [preset("momentum", lr=1e-3), Optimizer(m="momentum", sigma="none", lr=0.1)], steps=50
+    )
     m, built = p.momentum
     k = 1000.0
     assert m.eta_star == pytest.approx(4 / (math.sqrt(200) + math.sqrt(0.2)) ** 2, rel=1e-12)
@@ -200,14 +208,17 @@ def test_momentum_advice_exactly_on_the_grid():
     _, p = panel_of(s, [preset("momentum", lr=0.1)], steps=20)
     (m,) = p.momentum
     assert (m.eta, m.mu, m.snapped) == (1.0, 0.0, False)
-    assert cp.momentum_texts(m, "zh")[2] == t("curv.momentum_exact", "zh", eta="1e0", mu="0", rate="0")
+    assert cp.momentum_texts(m, "zh")[2] == t(
+        "curv.momentum_exact", "zh", eta="1e0", mu="0", rate="0"
+    )
 
 
 # --- the η slider, the Sweep, the Lecture -------------------------------------------------------
 def test_eta_slider_note():
     s = S2_ONE_LR.settings.surface
     assert cp.eta_limit_note(s, s.default_start, "en") == (
-        "Gradient descent is stable below 2/λ_max = 0.01 at the start.")
+        "Gradient descent is stable below 2/λ_max = 0.01 at the start."
+    )
     r = get_surface("rosenbrock")
     note = cp.eta_limit_note(r, r.default_start, "en")
     limit_start = 2 / max(np.linalg.eigvalsh(r.hess(np.array(r.default_start))))
@@ -215,7 +226,9 @@ def test_eta_slider_note():
     assert cp.eta_limit_note(get_surface("saddle"), (0.5, 0.5), "zh").startswith("在起点处")
 
 
-@pytest.mark.parametrize(("a", "ratio", "tilt"), [(0.2, 1000.0, 0.1), (1.0, 100.0, -0.7), (3.0, 7.0, 0.0)])
+@pytest.mark.parametrize(
+    ("a", "ratio", "tilt"), [(0.2, 1000.0, 0.1), (1.0, 100.0, -0.7), (3.0, 7.0, 0.0)]
+)
 def test_sweep_draws_the_limit_where_theory_puts_it(a, ratio, tilt):
     s = get_surface("ellipse", a=a, ratio=ratio, tilt=tilt)
     res = sweep(s, (preset("gd"), preset("adam")), steps=100)
@@ -226,7 +239,10 @@ def test_sweep_draws_the_limit_where_theory_puts_it(a, ratio, tilt):
     label = next(an for an in fig["layout"]["annotations"] if an.get("name") == "eta_limit")
     assert label["x"] == pytest.approx(math.log10(2 / (a * ratio)), rel=1e-12)  # log axis
     assert label["showarrow"] and (label["yref"], label["y"]) == ("y domain", 0)  # at its foot
-    assert "2/λ_max = " + f"{2 / (a * ratio):.3g}" in label["text"] and "at the minimum" in label["text"]
+    assert (
+        "2/λ_max = " + f"{2 / (a * ratio):.3g}" in label["text"]
+        and "at the minimum" in label["text"]
+    )
     # gradient descent diverges right of the line and not left of it (the sweep's own ✕)
     j = int(np.searchsorted(res.lrs, 2 / (a * ratio)))
     assert not res.diverged[0, : j - 1].any() and res.diverged[0, j + 1 :].all()
@@ -264,13 +280,25 @@ def fixture(**query):
 
 def texts(at):
     """What a reader sees of the page's text (the panel's sentences are md_literal'd)."""
-    return md_unliteral("\n".join([*(m.value for m in at.markdown), *(c.value for c in at.caption),
-                                   *(w.value for w in at.warning), *(i.value for i in at.info)]))
+    return md_unliteral(
+        "\n".join(
+            [
+                *(m.value for m in at.markdown),
+                *(c.value for c in at.caption),
+                *(w.value for w in at.warning),
+                *(i.value for i in at.info),
+            ]
+        )
+    )
 
 
 def test_apptest_momentum_button_sets_eta_and_mu():
-    at = fixture(surface="ellipse", sp="a:0.2,ratio:1000,tilt:0.1",
-                 opt=["gd,lr:0.005", "momentum,lr:0.001,momentum:0.5"], steps="200")
+    at = fixture(
+        surface="ellipse",
+        sp="a:0.2,ratio:1000,tilt:0.1",
+        opt=["gd,lr:0.005", "momentum,lr:0.001,momentum:0.5"],
+        steps="200",
+    )
     assert not at.exception
     figs = [figure_of(e) for e in elements(at)]
     assert len(figs) == 2  # the surface with its axes, and the loss with its line
@@ -357,7 +385,9 @@ def test_browser_sweep_line(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(server + "/sweep?surface=ellipse&sp=a:0.2,ratio:1000,tilt:0.1&opt=gd&opt=momentum&opt=adam")
+    page.goto(
+        server + "/sweep?surface=ellipse&sp=a:0.2,ratio:1000,tilt:0.1&opt=gd&opt=momentum&opt=adam"
+    )
     page.wait_for_selector(".js-plotly-plot .shapelayer path", state="attached", timeout=90_000)
     page.wait_for_timeout(800)
     assert page.locator("[data-testid='stException']").count() == 0

@@ -142,11 +142,19 @@ def test_from_playground_settings_to_the_tuned_race_and_its_link():
     from lab.fairrace import race_from_key, race_key, tuned
     from lab.urlstate import Settings, parse, to_query
 
-    s = Settings(surface=ELLIPSE, runs=(preset("gd", lr=0.05), preset("adam", lr=0.05)),
-                 steps=500, start=(-1.5, 1.0), lang="zh", present=True)
+    s = Settings(
+        surface=ELLIPSE,
+        runs=(preset("gd", lr=0.05), preset("adam", lr=0.05)),
+        steps=500,
+        start=(-1.5, 1.0),
+        lang="zh",
+        present=True,
+    )
     key = race_key(s, "loss")
-    assert race_key(Settings(surface=ELLIPSE, runs=s.runs, steps=500, start=(-1.5, 1.0)),
-                    "loss") == key  # the language and present mode do not change it
+    assert (
+        race_key(Settings(surface=ELLIPSE, runs=s.runs, steps=500, start=(-1.5, 1.0)), "loss")
+        == key
+    )  # the language and present mode do not change it
     fr = race_from_key(key)
     direct = fair_race(ELLIPSE, s.runs, (-1.5, 1.0), 500, "loss")
     assert [p.column for p in fr.picks] == [p.column for p in direct.picks]

@@ -46,7 +46,9 @@ _INLINE = re.search(r"<script>(.*?)</script>",
                     (Path(streamlit.__file__).parent / "static" / "index.html").read_text(),
                     re.S)  # fmt: skip
 assert _INLINE is not None
-INLINE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_INLINE.group(1).encode()).digest()).decode()
+INLINE_HASH = (
+    "sha256-" + base64.b64encode(hashlib.sha256(_INLINE.group(1).encode()).digest()).decode()
+)
 CSP = (
     "default-src 'self'; "
     f"script-src 'self' '{INLINE_HASH}' 'wasm-unsafe-eval'; "
@@ -203,7 +205,7 @@ def put(url: str, session_id: str, xsrf: str, data: bytes, chunked: bool,
     path = f"/_stcore/upload_file/{session_id}/{uuid.uuid4()}"
     try:
         if chunked:  # no Content-Length: the server has to count what arrives
-            chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
+            chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
             conn.request("PUT", path, body=chunks, headers=headers, encode_chunked=True)
         else:
             conn.request("PUT", path, body=body, headers=headers)
@@ -241,7 +243,9 @@ def test_streamlit_itself_refuses_uploads_and_keeps_no_memory(app):
         s.run(s.rerun("home"))
         # the route is live for a real session and token: a bogus session is a 400, not a 413
         assert put(url, "no-such-session", s.xsrf, b"x", False, s.cookies) == 400
-    refuse_uploads(url, pid, [(FIVE_MB, True, 413)] + [(FIVE_MB, False, 413)] * 6 + [(b"", False, 413)])
+    refuse_uploads(
+        url, pid, [(FIVE_MB, True, 413)] + [(FIVE_MB, False, 413)] * 6 + [(b"", False, 413)]
+    )
 
 
 def test_nginx_refuses_the_upload_route(app, proxy):

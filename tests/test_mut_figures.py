@@ -232,8 +232,10 @@ def test_the_colour_bar_ticks_run_from_the_lowest_to_the_highest_band():
 def test_the_other_screens_layout_carries_its_colour_bar():
     fig = f.race_figure(_traj(1))  # WIDE: the other screen is a phone's
     alt_bar = fig[f.ALT]["data"]["1"]["marker"]["colorbar"]
-    assert alt_bar["orientation"] == "h" and fig["data"][1]["marker"]["colorbar"].get(
-        "orientation", "v") == "v"
+    assert (
+        alt_bar["orientation"] == "h"
+        and fig["data"][1]["marker"]["colorbar"].get("orientation", "v") == "v"
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -263,3 +265,47 @@ def test_the_exact_titles_and_hover_texts(lang):
     assert dashed[0]["hovertemplate"] == (f"P<br>t=%{{x}}<br>{t('fig.eta_schedule', lang)}"
                                           "=%{y:.4g}<br>d<sub>t</sub>=%{customdata:.4g}"
                                           "<extra></extra>")  # fmt: skip
+
+
+def test_a_stopped_runs_markers_stay_on_its_last_point():
+    """A run that diverged at update 1 keeps its loss and ‖g‖ markers on its last point while
+    the others go on to update 200; every marker sits on its curve's value at that frame."""
+    from lab.simulate import simulate
+    from optimizers import preset
+
+    s = get_surface("ellipse", ratio=1000.0, tilt=0.1)
+    traj = simulate(s, (preset("gd", lr=0.5), preset("adam", lr=0.01)), s.default_start, 200)
+    fig = f.race_figure(traj)
+    stopped, going = traj.runs
+    assert stopped.length < 10 and traj.frame_t[-1] == 200
+    last = fig["frames"][-1]["data"]
+    assert last[1] == {"x": [stopped.length - 1], "y": f._sig(stopped.frame_loss[-1:])}
+    assert last[4] == {"x": [200], "y": f._sig(going.frame_loss[-1:])}
+    assert len(last[2]["y"]) == 1 and len(last[5]["y"]) == 1
+
+
+def test_the_animation_moves_only_what_moves():
+    """▶ and the slow play go on from the current frame without redrawing the surface (the
+    module's point: a full redraw of every frame cannot keep 30 frames per second); ❚❚ too."""
+    buttons = f.race_figure(_traj(1))["layout"]["updatemenus"][0]["buttons"]
+    for b in buttons:
+        assert b["method"] == "animate" and b["args"][1]["frame"]["redraw"] is False
+    assert [b["args"][1].get("fromcurrent") for b in buttons[:2]] == [True, True]
+
+
+def test_on_a_phone_no_axis_takes_the_finger_and_a_wide_view_is_shorter():
+    """COMPACT: every axis is fixed (a finger scrolls the page); the surface keeps its aspect:
+    a view four times wider than high gets a shorter plot than a square one."""
+    from lab.simulate import simulate
+    from optimizers import preset
+
+    layout = f.race_figure(_traj(1), variant=f.COMPACT)["layout"]
+    for ax in ("xaxis", "yaxis", "xaxis2", "yaxis2", "xaxis3", "yaxis3"):
+        assert layout[ax]["fixedrange"] is True, ax
+    heights = []
+    for view in ((-1.0, 1.0, -1.0, 1.0), (-4.0, 4.0, -1.0, 1.0)):
+        s = custom_surface("x**2 + 3*y**2", view)
+        traj = simulate(s, (preset("adam", lr=0.01),), s.default_start, 20)
+        lay = f.race_figure(traj, variant=f.COMPACT)["layout"]
+        heights.append(1 - lay["yaxis"]["domain"][0])
+    assert heights[1] < heights[0]

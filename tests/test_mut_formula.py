@@ -83,8 +83,12 @@ CASES = [
     ("0.5**x", 0.5**X, -LN2 * 0.5**X, 0 * Y),  # a base below 1
     ("e**(x*y)", np.exp(X * Y), Y * np.exp(X * Y), X * np.exp(X * Y)),
     ("pi*x", np.pi * X, np.pi + 0 * X, 0 * Y),
-    ("(1 - x)**2 + 100*(y - x**2)**2", (1 - X) ** 2 + 100 * (Y - X**2) ** 2,
-     -2 * (1 - X) - 400 * X * (Y - X**2), 200 * (Y - X**2)),
+    (
+        "(1 - x)**2 + 100*(y - x**2)**2",
+        (1 - X) ** 2 + 100 * (Y - X**2) ** 2,
+        -2 * (1 - X) - 400 * X * (Y - X**2),
+        200 * (Y - X**2),
+    ),
     ("sin(x)*cos(y)", np.sin(X) * np.cos(Y), np.cos(X) * np.cos(Y), -np.sin(X) * np.sin(Y)),
 ]
 
@@ -123,7 +127,9 @@ def test_constant_factors_of_a_gradient_are_gathered():
     assert listing(p) == "t0 = 3.0 * x\nt1 = 2.0 * t0\nreturn t1, 6.0, 0.0\n"
     assert program_size(p) == (2, 0)
     # a negation is pulled out of a product: x·(−y) is −(x·y), its gradient (−y, −x)
-    assert listing(_program("x*(-y)")) == "t0 = -y\nt1 = x * y\nt2 = -t1\nt3 = -x\nreturn t2, t0, t3\n"
+    assert (
+        listing(_program("x*(-y)")) == "t0 = -y\nt1 = x * y\nt2 = -t1\nt3 = -x\nreturn t2, t0, t3\n"
+    )
     assert listing(_program("2*(3*x**2)")).endswith("t3 = 12.0 * x\nreturn t2, t3, 0.0\n")
     assert listing(_program("x/2")).endswith("return t0, 0.5, 0.0\n")
     assert listing(_program("-(x*2)")).splitlines()[-1].startswith("return t1, -2.0, ")
@@ -153,7 +159,8 @@ def test_the_listing_of_a_program_with_every_kind_of_instruction():
         "t0 = y / 2.0\nt1 = x - t0\nt2 = -x\nt3 = t2 ** 3\nt4 = t1 + t3\nt5 = 2.0 ** y\n"
         "t6 = t4 + t5\nt7 = sin(x)\nt8 = t6 + t7\nt9 = t2 ** 2\nt10 = 3.0 * t9\n"
         "t11 = 1.0 - t10\nt12 = 0.6931471805599453 * t5\nt13 = cos(x)\nt14 = t11 + t13\n"
-        "t15 = -0.5 + t12\nreturn t8, t14, t15\n")
+        "t15 = -0.5 + t12\nreturn t8, t14, t15\n"
+    )
 
 
 def test_what_an_update_costs_against_the_budget():
@@ -208,7 +215,7 @@ def test_wrong_program_arrays_are_refused_saying_which_check():
     cases = [
         (good.astype(np.float32), "a program is a 1-D float64 array"),
         (good.reshape(1, -1), "a program is a 1-D float64 array"),
-        (good[:HEADER - 1].copy(), "not a formula program (format)"),
+        (good[: HEADER - 1].copy(), "not a formula program (format)"),
         (np.concatenate([[2.0], good[1:]]), "not a formula program (format)"),
         (np.concatenate([good[:1], [good[1] + 1], good[2:]]), "register count does not match"),
         (good[:-1].copy(), "array size does not match"),

@@ -65,7 +65,8 @@ def test_a_schedule_is_made_from_a_name_or_a_mapping():
     o = Optimizer(schedule="cosine")
     assert o.schedule == Schedule("cosine")
     assert Optimizer(schedule={"kind": "step", "gamma": 0.2}).schedule == Schedule(
-        "step", (("gamma", 0.2),))
+        "step", (("gamma", 0.2),)
+    )
     assert o.with_(schedule="inv_sqrt").schedule == Schedule("inv_sqrt")
     assert o.with_(lr=0.2).lr == 0.2 and o.with_(lr=0.2).schedule == Schedule("cosine")
 
@@ -73,7 +74,11 @@ def test_a_schedule_is_made_from_a_name_or_a_mapping():
 def test_the_hyperparameters_a_combination_reads():
     assert preset("adam").hypers_used == ("lr", "beta1", "beta2", "eps", "weight_decay")
     assert make_optimizer({"m": "momentum", "sigma": "rms"}).hypers_used == (
-        "lr", "momentum", "dampening", "weight_decay")  # rms: the lecture's, no settings
+        "lr",
+        "momentum",
+        "dampening",
+        "weight_decay",
+    )  # rms: the lecture's, no settings
 
 
 def test_labels():

@@ -62,7 +62,8 @@ def test_an_optimizer_is_written_as_its_preset_and_what_differs():
     assert u.opt_token(preset("adam", decoupled=True)) == "adam,decoupled:1"
     assert u.opt_token(make_optimizer({})) == "custom,m:gradient,sigma:none"  # parts always
     assert u.opt_token(make_optimizer({"m": "nesterov", "sigma": "adam", "beta2": 0.9})) == (
-        "custom,m:nesterov,sigma:adam,beta2:0.9")
+        "custom,m:nesterov,sigma:adam,beta2:0.9"
+    )
 
 
 def test_schedules_are_written_with_their_settings_and_a_warmups_decay():
@@ -73,17 +74,34 @@ def test_schedules_are_written_with_their_settings_and_a_warmups_decay():
                               "sched.then.eta_min:0")  # fmt: skip
     plain = preset("adam", lr=0.05, schedule={"kind": "warmup", "warmup": 10})  # decay: none
     assert u.opt_token(plain) == "adam,lr:0.05,sched:warmup,sched.warmup:10,sched.start_factor:0.01"
-    assert u.opt_token(preset("adam", lr=0.05, schedule="inv_sqrt")) == "adam,lr:0.05,sched:inv_sqrt"
+    assert (
+        u.opt_token(preset("adam", lr=0.05, schedule="inv_sqrt")) == "adam,lr:0.05,sched:inv_sqrt"
+    )
     assert u.opt_token(preset("adam", lr=0.05, schedule="constant")) == "adam,lr:0.05"
 
 
 ROUND_TRIP = [
     u.Settings(),
-    u.Settings(runs=(preset("adam", lr=0.05, schedule={"kind": "warmup", "start_factor": 0.1,
-                                                       "then": {"kind": "step", "gamma": 0.2}}),
-                     make_optimizer({"m": "momentum", "sigma": "rms", "lr": 0.01, "alpha": 0.9}),
-                     preset("adam", lr=0.002, decoupled=True, weight_decay=0.01)),
-               steps=20_000, start=(-1.5, 0.25), log_y=False, lang="zh", present=True),
+    u.Settings(
+        runs=(
+            preset(
+                "adam",
+                lr=0.05,
+                schedule={
+                    "kind": "warmup",
+                    "start_factor": 0.1,
+                    "then": {"kind": "step", "gamma": 0.2},
+                },
+            ),
+            make_optimizer({"m": "momentum", "sigma": "rms", "lr": 0.01, "alpha": 0.9}),
+            preset("adam", lr=0.002, decoupled=True, weight_decay=0.01),
+        ),
+        steps=20_000,
+        start=(-1.5, 0.25),
+        log_y=False,
+        lang="zh",
+        present=True,
+    ),
     u.Settings(surface=custom_surface("sin(x) * cos(y) + x**2 / 10", (-4.0, 4.0, -3.0, 3.0))),
     u.Settings(surface=get_surface("ellipse", ratio=10.0, tilt=0.5, cx=1.0)),
 ]
@@ -136,17 +154,26 @@ PLAYGROUND = [
     ({"lang": LONG}, {}, [W("url.unknown_lang", name=CUT)]),
     # keys: long names cut; later keys still checked; 400 characters is not too long
     ({LONG: "1"}, {}, [W("url.unknown_key", name=CUT)]),
-    ({"foo": "1", "steps": ["100", "200"]}, {"steps": 100},
-     [W("url.unknown_key", name="foo"), W("url.repeated", name="steps", count=2)]),
+    (
+        {"foo": "1", "steps": ["100", "200"]},
+        {"steps": 100},
+        [W("url.unknown_key", name="foo"), W("url.repeated", name="steps", count=2)],
+    ),
     ({"steps": "0" * 397 + "100"}, {"steps": 100}, []),
-    ({"opt": ["gd" + " " * 400, PAD400]}, _runs(preset("gd", lr=0.1)),
-     [W("url.too_long", name="opt", limit=400)]),
+    (
+        {"opt": ["gd" + " " * 400, PAD400]},
+        _runs(preset("gd", lr=0.1)),
+        [W("url.too_long", name="opt", limit=400)],
+    ),
     # steps: 1 is a number of updates (snapped to the fewest offered); long texts are cut
     ({"steps": "1"}, {"steps": 10}, [W("url.steps_snapped", text="1", used="10")]),
     ({"steps": "15"}, {"steps": 20}, [W("url.steps_snapped", text="15", used="20")]),
     ({"steps": "abc" * 9}, {}, [W("url.steps_nan", text=("abc" * 9)[:20], used="500")]),
-    ({"steps": "123.00000000000000000000"}, {"steps": 100},
-     [W("url.steps_snapped", text="123.0000000000000000", used="100")]),
+    (
+        {"steps": "123.00000000000000000000"},
+        {"steps": 100},
+        [W("url.steps_snapped", text="123.0000000000000000", used="100")],
+    ),
     # the start: both coordinates, the bound itself allowed
     ({"y": "1"}, {}, [W("url.bad_start")]),
     ({"x": "1"}, {}, [W("url.bad_start")]),
@@ -156,59 +183,118 @@ PLAYGROUND = [
     ({"sp": f"{LONG}:1"}, {}, [W("url.bad_surface_param", name=CUT)]),
     ({"surface": LONG}, {}, [W("url.unknown_surface", name=CUT)]),
     # a typed formula: its view, a bad view, no formula
-    ({"surface": "custom", "f": "x**2", "view": "-1,1,-2,2"},
-     {"surface": custom_surface("x**2", (-1.0, 1.0, -2.0, 2.0))}, []),
+    (
+        {"surface": "custom", "f": "x**2", "view": "-1,1,-2,2"},
+        {"surface": custom_surface("x**2", (-1.0, 1.0, -2.0, 2.0))},
+        [],
+    ),
     ({"surface": "custom", "f": "x**2"}, {"surface": custom_surface("x**2")}, []),
-    ({"surface": "custom", "f": "x**2", "view": "a,b"}, {},
-     [W("url.bad_formula", detail=("formula.view", {"max": "1e+06", "min": "1e-06"}))]),
+    (
+        {"surface": "custom", "f": "x**2", "view": "a,b"},
+        {},
+        [W("url.bad_formula", detail=("formula.view", {"max": "1e+06", "min": "1e-06"}))],
+    ),
     ({"surface": "custom"}, {}, [W("url.bad_formula", detail=("formula.empty", {}))]),
     # optimizers: lr snapped on a log scale, pairs, parts, flags, schedules
-    ({"opt": "adam,lr:0.0039"}, _runs(preset("adam", lr=0.005)),
-     [W("url.lr_snapped", n=1, given="0.0039", used="0.005")]),
-    ({"opt": "adam,lr,beta1:0.5"}, _runs(preset("adam", beta1=0.5)),
-     [W("url.bad_pair", what=W("url.opt", n=1), item="lr")]),
-    ({"opt": f"adam,{LONG}"}, _runs(preset("adam")),
-     [W("url.bad_pair", what=W("url.opt", n=1), item=CUT)]),
-    ({"opt": "adam,beta1:0.5:1"}, _runs(preset("adam")),
-     [W("url.out_of_range", n=1, name="beta1", interval="[0, 1)")]),
+    (
+        {"opt": "adam,lr:0.0039"},
+        _runs(preset("adam", lr=0.005)),
+        [W("url.lr_snapped", n=1, given="0.0039", used="0.005")],
+    ),
+    (
+        {"opt": "adam,lr,beta1:0.5"},
+        _runs(preset("adam", beta1=0.5)),
+        [W("url.bad_pair", what=W("url.opt", n=1), item="lr")],
+    ),
+    (
+        {"opt": f"adam,{LONG}"},
+        _runs(preset("adam")),
+        [W("url.bad_pair", what=W("url.opt", n=1), item=CUT)],
+    ),
+    (
+        {"opt": "adam,beta1:0.5:1"},
+        _runs(preset("adam")),
+        [W("url.out_of_range", n=1, name="beta1", interval="[0, 1)")],
+    ),
     ({"opt": f"adam,{LONG}:1"}, _runs(preset("adam")), [W("url.unknown_setting", n=1, name=CUT)]),
     ({"opt": LONG}, {}, [W("url.unknown_opt", n=1, name=CUT), W("url.no_valid_opt")]),
-    ({"opt": "custom,m:nesterov,sigma:adam"},
-     _runs(make_optimizer({"m": "nesterov", "sigma": "adam"})), []),
-    ({"opt": "custom,sigma:zz"}, _runs(make_optimizer({})),
-     [W("url.bad_part", n=1, name="sigma", allowed=", ".join(u.SIGMA_PARTS))]),
+    (
+        {"opt": "custom,m:nesterov,sigma:adam"},
+        _runs(make_optimizer({"m": "nesterov", "sigma": "adam"})),
+        [],
+    ),
+    (
+        {"opt": "custom,sigma:zz"},
+        _runs(make_optimizer({})),
+        [W("url.bad_part", n=1, name="sigma", allowed=", ".join(u.SIGMA_PARTS))],
+    ),
     ({"opt": "adam,decoupled:1"}, _runs(preset("adam", decoupled=True)), []),
     ({"opt": "adam,decoupled:true"}, _runs(preset("adam", decoupled=True)), []),
     ({"opt": "adam,decoupled:0"}, _runs(preset("adam")), []),
     ({"opt": "adam,decoupled:false"}, _runs(preset("adam")), []),
     ({"opt": "adam,decoupled:FALSE"}, _runs(preset("adam")), []),
-    ({"opt": "adam,decoupled:maybe"}, _runs(preset("adam")),
-     [W("url.bad_choice", name="opt 1: decoupled", value="maybe", allowed="0, 1")]),
-    ({"opt": f"adam,decoupled:{LONG}"}, _runs(preset("adam")),
-     [W("url.bad_choice", name="opt 1: decoupled", value=CUT, allowed="0, 1")]),
-    ({"opt": "adam,eps:1.5"}, _runs(preset("adam")),
-     [W("url.out_of_range", n=1, name="eps", interval=_interval("eps"))]),
-    ({"opt": "adam,lr:0"}, _runs(preset("adam")),
-     [W("url.out_of_range", n=1, name="lr", interval=_interval("lr"))]),
+    (
+        {"opt": "adam,decoupled:maybe"},
+        _runs(preset("adam")),
+        [W("url.bad_choice", name="opt 1: decoupled", value="maybe", allowed="0, 1")],
+    ),
+    (
+        {"opt": f"adam,decoupled:{LONG}"},
+        _runs(preset("adam")),
+        [W("url.bad_choice", name="opt 1: decoupled", value=CUT, allowed="0, 1")],
+    ),
+    (
+        {"opt": "adam,eps:1.5"},
+        _runs(preset("adam")),
+        [W("url.out_of_range", n=1, name="eps", interval=_interval("eps"))],
+    ),
+    (
+        {"opt": "adam,lr:0"},
+        _runs(preset("adam")),
+        [W("url.out_of_range", n=1, name="lr", interval=_interval("lr"))],
+    ),
     # an invalid combination: the preset (or the custom default) stands in
-    ({"opt": "nesterov,dampening:0.5"}, _runs(preset("nesterov")),
-     [W("url.invalid", n=1, name="nesterov")]),
-    ({"opt": "custom,m:nesterov,dampening:0.5"}, _runs(make_optimizer({})),
-     [W("url.invalid", n=1, name="custom")]),
-    ({"opt": "adam,lr:0.2,sched:cosine,sched.t_max:500"},
-     _runs(preset("adam", lr=0.2, schedule={"kind": "cosine", "t_max": 500})), []),
-    ({"opt": "adam,sched:warmup,sched.warmup:50,sched.then:cosine,sched.then.t_max:500"},
-     _runs(preset("adam", schedule={"kind": "warmup", "warmup": 50,
-                                    "then": {"kind": "cosine", "t_max": 500}})), []),
-    ({"opt": "adam,sched:warmup,sched.then:cosine,sched.then.t_max:zz"},
-     _runs(preset("adam", schedule={"kind": "warmup", "then": "cosine"})),
-     [W("url.not_number", what=W("url.opt", n=1), name="sched.then.t_max")]),
-    ({"opt": f"adam,sched:cosine,sched.{LONG}:zz"}, _runs(preset("adam", schedule="cosine")),
-     [W("url.not_number", what=W("url.opt", n=1), name=f"sched.{LONG}"[:40])]),
+    (
+        {"opt": "nesterov,dampening:0.5"},
+        _runs(preset("nesterov")),
+        [W("url.invalid", n=1, name="nesterov")],
+    ),
+    (
+        {"opt": "custom,m:nesterov,dampening:0.5"},
+        _runs(make_optimizer({})),
+        [W("url.invalid", n=1, name="custom")],
+    ),
+    (
+        {"opt": "adam,lr:0.2,sched:cosine,sched.t_max:500"},
+        _runs(preset("adam", lr=0.2, schedule={"kind": "cosine", "t_max": 500})),
+        [],
+    ),
+    (
+        {"opt": "adam,sched:warmup,sched.warmup:50,sched.then:cosine,sched.then.t_max:500"},
+        _runs(
+            preset(
+                "adam",
+                schedule={"kind": "warmup", "warmup": 50, "then": {"kind": "cosine", "t_max": 500}},
+            )
+        ),
+        [],
+    ),
+    (
+        {"opt": "adam,sched:warmup,sched.then:cosine,sched.then.t_max:zz"},
+        _runs(preset("adam", schedule={"kind": "warmup", "then": "cosine"})),
+        [W("url.not_number", what=W("url.opt", n=1), name="sched.then.t_max")],
+    ),
+    (
+        {"opt": f"adam,sched:cosine,sched.{LONG}:zz"},
+        _runs(preset("adam", schedule="cosine")),
+        [W("url.not_number", what=W("url.opt", n=1), name=f"sched.{LONG}"[:40])],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("link", "changed", "warnings"), PLAYGROUND, ids=[repr(r[0])[:60] for r in PLAYGROUND])
+@pytest.mark.parametrize(
+    ("link", "changed", "warnings"), PLAYGROUND, ids=[repr(r[0])[:60] for r in PLAYGROUND]
+)
 def test_playground_link_gives_these_settings_and_warnings(link, changed, warnings):
     settings, got = u.parse(link)
     assert got == warnings
@@ -235,14 +321,29 @@ SWEEP = [
     ({"opt": ["adam,lr:0.1", "gd"]}, {"presets": ("adam", "gd")}, []),
     ({LONG: "1"}, {}, [W("url.unknown_key", name=CUT)]),
     ({"opt": LONG}, {}, [W("url.unknown_opt", n=1, name=CUT)]),
-    ({"metric": LONG}, {}, [W("url.bad_choice", name="metric", value=CUT,
-                              allowed="loss, updates")]),
-    ({"tol": LONG}, {}, [W("url.bad_choice", name="tol", value=CUT,
-                           allowed=", ".join(f"{o:g}" for o in u.TOL_OPTIONS))]),
+    (
+        {"metric": LONG},
+        {},
+        [W("url.bad_choice", name="metric", value=CUT, allowed="loss, updates")],
+    ),
+    (
+        {"tol": LONG},
+        {},
+        [
+            W(
+                "url.bad_choice",
+                name="tol",
+                value=CUT,
+                allowed=", ".join(f"{o:g}" for o in u.TOL_OPTIONS),
+            )
+        ],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("link", "changed", "warnings"), SWEEP, ids=[repr(r[0])[:60] for r in SWEEP])
+@pytest.mark.parametrize(
+    ("link", "changed", "warnings"), SWEEP, ids=[repr(r[0])[:60] for r in SWEEP]
+)
 def test_sweep_link_gives_these_settings_and_warnings(link, changed, warnings):
     state, got = u.parse_sweep(link)
     assert got == warnings
@@ -250,18 +351,36 @@ def test_sweep_link_gives_these_settings_and_warnings(link, changed, warnings):
 
 
 LECTURE = [
-    ({"section": []}, {}, [W("url.bad_choice", name="section", value="",
-                             allowed=", ".join(u.LECTURE_SECTIONS))]),
+    (
+        {"section": []},
+        {},
+        [W("url.bad_choice", name="section", value="", allowed=", ".join(u.LECTURE_SECTIONS))],
+    ),
     ({"section": ["s2"]}, {"section": "s2"}, []),
     ({LONG: "1"}, {}, [W("url.unknown_key", name=CUT)]),
-    ({"section": LONG}, {}, [W("url.bad_choice", name="section", value=CUT,
-                               allowed=", ".join(u.LECTURE_SECTIONS))]),
-    ({"alpha": LONG}, {}, [W("url.bad_choice", name="alpha", value=CUT,
-                             allowed=", ".join(f"{o:g}" for o in u.ALPHA_OPTIONS))]),
+    (
+        {"section": LONG},
+        {},
+        [W("url.bad_choice", name="section", value=CUT, allowed=", ".join(u.LECTURE_SECTIONS))],
+    ),
+    (
+        {"alpha": LONG},
+        {},
+        [
+            W(
+                "url.bad_choice",
+                name="alpha",
+                value=CUT,
+                allowed=", ".join(f"{o:g}" for o in u.ALPHA_OPTIONS),
+            )
+        ],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("link", "changed", "warnings"), LECTURE, ids=[repr(r[0])[:60] for r in LECTURE])
+@pytest.mark.parametrize(
+    ("link", "changed", "warnings"), LECTURE, ids=[repr(r[0])[:60] for r in LECTURE]
+)
 def test_lecture_link_gives_these_settings_and_warnings(link, changed, warnings):
     state, got = u.parse_lecture(link)
     assert got == warnings
@@ -297,16 +416,27 @@ NOISE = [
     ({"noise": LONG}, {}, [W("url.bad_choice", name="noise", value=CUT, allowed="0 … 1000000")]),
     ({"noise": "0.1,zz"}, _noise(0.1), [W("url.bad_pair", what="noise", item="zz")]),
     ({"noise": f"0.1,{LONG}"}, _noise(0.1), [W("url.bad_pair", what="noise", item=CUT)]),
-    ({"seed": "x", "noise": "0.5"}, _noise(0.5),
-     [W("url.bad_choice", name="seed", value="x", allowed="0 … 9223372036854775807")]),
-    ({"seed": "-1", "noise": "0.5"}, _noise(0.5),
-     [W("url.bad_choice", name="seed", value="-1", allowed="0 … 9223372036854775807")]),
-    ({"seed": LONG}, {}, [W("url.bad_choice", name="seed", value=CUT,
-                            allowed="0 … 9223372036854775807")]),
+    (
+        {"seed": "x", "noise": "0.5"},
+        _noise(0.5),
+        [W("url.bad_choice", name="seed", value="x", allowed="0 … 9223372036854775807")],
+    ),
+    (
+        {"seed": "-1", "noise": "0.5"},
+        _noise(0.5),
+        [W("url.bad_choice", name="seed", value="-1", allowed="0 … 9223372036854775807")],
+    ),
+    (
+        {"seed": LONG},
+        {},
+        [W("url.bad_choice", name="seed", value=CUT, allowed="0 … 9223372036854775807")],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("link", "changed", "warnings"), NOISE, ids=[repr(r[0])[:60] for r in NOISE])
+@pytest.mark.parametrize(
+    ("link", "changed", "warnings"), NOISE, ids=[repr(r[0])[:60] for r in NOISE]
+)
 def test_noise_link_gives_these_settings_and_warnings(link, changed, warnings):
     settings, got = u.parse(link)
     assert got == warnings
@@ -334,20 +464,31 @@ BASINS = [
     ({"n": "0.5"}, {}, [W("url.bad_choice", name="n", value="0.5", allowed=GRIDS)]),
     ({"n": LONG}, {}, [W("url.bad_choice", name="n", value=CUT, allowed=GRIDS)]),
     ({"n": "20"}, {"n": 16}, [W("basins.url_grid_snapped", text="20", used=16)]),  # not log
-    ({"n": "17.000000000000000000001"}, {"n": 16},
-     [W("basins.url_grid_snapped", text="17.00000000000000000", used=16)]),
+    (
+        {"n": "17.000000000000000000001"},
+        {"n": 16},
+        [W("basins.url_grid_snapped", text="17.00000000000000000", used=16)],
+    ),
     ({LONG: "1"}, {}, [W("url.unknown_key", name=CUT)]),
     ({"surface": LONG}, {}, [W("url.unknown_surface", name=CUT)]),
-    ({"color": LONG}, {}, [W("url.bad_choice", name="color", value=CUT,
-                             allowed="minimum, updates")]),
-    ({"steps": ["1" * 401, "0" * 397 + "100"]}, {"steps": 100},
-     [W("url.too_long", name="steps", limit=400)]),
+    (
+        {"color": LONG},
+        {},
+        [W("url.bad_choice", name="color", value=CUT, allowed="minimum, updates")],
+    ),
+    (
+        {"steps": ["1" * 401, "0" * 397 + "100"]},
+        {"steps": 100},
+        [W("url.too_long", name="steps", limit=400)],
+    ),
     ({"steps": "10000"}, {"steps": 10_000}, []),
     ({"steps": "0" * 397 + "100"}, {"steps": 100}, []),  # 400 characters are not too long
 ]
 
 
-@pytest.mark.parametrize(("link", "changed", "warnings"), BASINS, ids=[repr(r[0])[:60] for r in BASINS])
+@pytest.mark.parametrize(
+    ("link", "changed", "warnings"), BASINS, ids=[repr(r[0])[:60] for r in BASINS]
+)
 def test_basins_link_edges(link, changed, warnings):
     state, got = u.parse_basins(link)
     assert got == warnings
@@ -355,4 +496,6 @@ def test_basins_link_edges(link, changed, warnings):
 
 
 def test_the_basins_default_optimizer_is_gd_at_0_01():
-    assert u.BasinsState().optimizer == preset("gd", lr=0.01) and u.BasinsState().optimizer.lr == 0.01
+    assert (
+        u.BasinsState().optimizer == preset("gd", lr=0.01) and u.BasinsState().optimizer.lr == 0.01
+    )

@@ -213,8 +213,11 @@ def _escaped(v: ast.AST) -> bool:
 def _display_args(call: ast.Call) -> list[ast.AST]:
     """The arguments of ``call`` that Streamlit shows as Markdown."""
     f, shown = call.func, ("body", "label", "help", "placeholder", "text")
-    if isinstance(f, ast.Attribute) and f.attr in DISPLAY and (
-            f.attr != "write" or ast.unparse(f.value) == "st"):  # (not a file's write)
+    if (
+        isinstance(f, ast.Attribute)
+        and f.attr in DISPLAY
+        and (f.attr != "write" or ast.unparse(f.value) == "st")
+    ):  # (not a file's write)
         return [*call.args[:1], *(k.value for k in call.keywords if k.arg in shown)]
     return [k.value for k in call.keywords if k.arg in ("help", "label", "placeholder")]
 
@@ -248,8 +251,15 @@ def scan(sources: dict[str, str]) -> tuple[set[tuple[str, str]], list[str]]:
             for text in _texts(arg):
                 for x in (x for x in text.values if isinstance(x, ast.FormattedValue)):
                     v = x.value
-                    ok = (isinstance(v, ast.Call) and isinstance(v.func, ast.Name)
-                          and v.func.id in SAFE_CALLS) or _number(v) or ast.unparse(v) in SAFE_NAMES
+                    ok = (
+                        (
+                            isinstance(v, ast.Call)
+                            and isinstance(v.func, ast.Name)
+                            and v.func.id in SAFE_CALLS
+                        )
+                        or _number(v)
+                        or ast.unparse(v) in SAFE_NAMES
+                    )
                     if not ok and not _number(ast.JoinedStr([x])):  # {n:,}: a number
                         bad.append(f"{rel}:{text.lineno}: {{{ast.unparse(v)}}}")
     return found, bad
@@ -260,12 +270,15 @@ def test_pages_put_user_values_into_markdown_only_through_the_helper():
     found, bad = scan({str(f.relative_to(ROOT)): f.read_text("utf-8") for f in files})
     assert not found - REVIEWED, (
         f"{sorted(found - REVIEWED)}: show a user value with tm(msg(key, …)) (lab/plaintext.py "
-        "escapes it); add to REVIEWED only a call whose values are all trusted")
+        "escapes it); add to REVIEWED only a call whose values are all trusted"
+    )
     assert not bad, bad
 
 
 def test_the_scan_catches_a_user_value_put_into_markdown():
-    found, bad = scan({"page.py": """
+    found, bad = scan(
+        {
+            "page.py": """
 st.warning(t("url.unknown_lang", lang, name=bad), icon=":material/translate:")
 sb.caption(t("ctl.custom_description", lang, formula=formula_of(surface)))
 st.markdown(f"**{r.label}** {tm(w, lang)} {md_literal(x)} {n:,}")
@@ -274,7 +287,9 @@ st.caption(t("sweep.caption", lang, n=LRS.size))
 st.info(t("x.y", lang, s=f"{w.seconds:.0f}"))
 box.markdown(f"<span style='color:{color}'>●</span> {t('ctl.colour', lang)}")
 out.write(f"{i + 1},{label}")
-"""})
+"""
+        }
+    )
     assert found == {("page.py", "url.unknown_lang"), ("page.py", "ctl.custom_description"),
                      ("page.py", "pg.cannot_run")}  # fmt: skip
     assert bad == ["page.py:4: {r.label}"]

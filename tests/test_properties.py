@@ -30,8 +30,10 @@ from surfaces import SURFACES
 def in_range(lo, hi, log=False, lo_open=False, hi_open=False):
     if log and lo >= 0:
         low = max(lo, 1e-12)
-        return st.floats(math.log10(low), math.log10(hi)).map(lambda e: 10.0**e).filter(
-            lambda v: (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+        return (
+            st.floats(math.log10(low), math.log10(hi))
+            .map(lambda e: 10.0**e)
+            .filter(lambda v: (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi))
         )
     return st.floats(lo, hi, exclude_min=lo_open, exclude_max=hi_open, allow_nan=False)
 
@@ -140,8 +142,9 @@ def any_surface(draw):
 @given(
     surface=any_surface(),
     opts=st.lists(optimizers(), min_size=1, max_size=4),
-    fractions=st.lists(st.tuples(st.floats(-0.5, 1.5), st.floats(-0.5, 1.5)), max_size=4,
-                       min_size=1),
+    fractions=st.lists(
+        st.tuples(st.floats(-0.5, 1.5), st.floats(-0.5, 1.5)), max_size=4, min_size=1
+    ),
     steps=st.integers(1, 200),
 )
 def test_engine_fuzz_ten_thousand_cases(surface, opts, fractions, steps):

@@ -85,7 +85,9 @@ def test_a_diverging_run_stops_and_the_others_go_on():
     assert res.stop_reason(0) == "left the surface"
     assert np.all(np.abs(res.theta[0, :k]) <= ELLIPSE.bound)
     # after the stop, the records hold the last valid position
-    np.testing.assert_array_equal(res.theta[0, k:], np.broadcast_to(res.theta[0, k - 1], (501 - k, 2)))
+    np.testing.assert_array_equal(
+        res.theta[0, k:], np.broadcast_to(res.theta[0, k - 1], (501 - k, 2))
+    )
     np.testing.assert_array_equal(res.final_theta[0], res.theta[0, k - 1])
     assert all_finite(res)
     assert res.length[1] == 501
@@ -115,29 +117,64 @@ def test_lecture_rms_with_a_gradient_that_is_always_zero_does_not_move_that_coor
 BAD = [
     (dict(surface="nope"), SurfaceError, "unknown surface 'nope'"),
     (dict(optimizers=["sgd9"]), OptimizerError, "unknown optimizer preset 'sgd9'"),
-    (dict(optimizers=[{"preset": "adam", "lr": 0.0}]), OptimizerError, r"lr must be in \(0, 1000\]"),
+    (
+        dict(optimizers=[{"preset": "adam", "lr": 0.0}]),
+        OptimizerError,
+        r"lr must be in \(0, 1000\]",
+    ),
     (dict(optimizers=[{"preset": "adam", "lr": -1}]), OptimizerError, "lr must be"),
     (dict(optimizers=[{"preset": "adam", "lr": float("nan")}]), OptimizerError, "lr must be"),
     (dict(optimizers=[{"preset": "adam", "lr": "fast"}]), OptimizerError, "lr must be a number"),
-    (dict(optimizers=[{"preset": "adam", "beta1": 1.0}]), OptimizerError, r"beta1 must be in \[0, 1\)"),
-    (dict(optimizers=[{"preset": "adam", "beta2": -0.1}]), OptimizerError, r"beta2 must be in \[0, 1\)"),
-    (dict(optimizers=[{"preset": "momentum", "momentum": 1.5}]), OptimizerError, "momentum must be in"),
-    (dict(optimizers=[{"preset": "rmsprop", "alpha": 1.0}]), OptimizerError, r"alpha must be in \[0, 1\)"),
+    (
+        dict(optimizers=[{"preset": "adam", "beta1": 1.0}]),
+        OptimizerError,
+        r"beta1 must be in \[0, 1\)",
+    ),
+    (
+        dict(optimizers=[{"preset": "adam", "beta2": -0.1}]),
+        OptimizerError,
+        r"beta2 must be in \[0, 1\)",
+    ),
+    (
+        dict(optimizers=[{"preset": "momentum", "momentum": 1.5}]),
+        OptimizerError,
+        "momentum must be in",
+    ),
+    (
+        dict(optimizers=[{"preset": "rmsprop", "alpha": 1.0}]),
+        OptimizerError,
+        r"alpha must be in \[0, 1\)",
+    ),
     (dict(optimizers=[{"preset": "adam", "warp": 1}]), OptimizerError, "unknown setting 'warp'"),
     (dict(optimizers=[{"m": "teleport"}]), OptimizerError, "m must be one of"),
     (dict(optimizers=[{"sigma": "max"}]), OptimizerError, "sigma must be one of"),
     (dict(optimizers=[{"schedule": "sawtooth"}]), OptimizerError, "schedule must be one of"),
-    (dict(optimizers=[{"schedule": {"kind": "step", "gamma": 2}}]), OptimizerError, r"step.gamma must be"),
-    (dict(optimizers=[{"schedule": {"kind": "cosine", "t_max": 1.5}}]), OptimizerError, "whole number"),
-    (dict(optimizers=[{"schedule": {"kind": "warmup", "then": {"kind": "warmup"}}}]), OptimizerError,
-     "followed by a decay"),
+    (
+        dict(optimizers=[{"schedule": {"kind": "step", "gamma": 2}}]),
+        OptimizerError,
+        r"step.gamma must be",
+    ),
+    (
+        dict(optimizers=[{"schedule": {"kind": "cosine", "t_max": 1.5}}]),
+        OptimizerError,
+        "whole number",
+    ),
+    (
+        dict(optimizers=[{"schedule": {"kind": "warmup", "then": {"kind": "warmup"}}}]),
+        OptimizerError,
+        "followed by a decay",
+    ),
     (dict(optimizers=[]), OptimizerError, "number of runs must be between 1"),
     (dict(optimizers=["gd"] * (MAX_RUNS + 1)), OptimizerError, "number of runs must be between 1"),
     (dict(steps=0), OptimizerError, "steps must be a whole number from 1 to 1,000,000"),
     (dict(steps=MAX_STEPS + 1), OptimizerError, "steps must be a whole number from 1"),
     (dict(steps=10.5), OptimizerError, "steps must be a whole number"),
     (dict(steps=True), OptimizerError, "steps must be a whole number"),
-    (dict(optimizers=["gd"] * 20, steps=MAX_WORK // 10), OptimizerError, "runs × steps must be at most"),
+    (
+        dict(optimizers=["gd"] * 20, steps=MAX_WORK // 10),
+        OptimizerError,
+        "runs × steps must be at most",
+    ),
     (dict(steps=1_000_000, record=(), optimizers=["gd"] * 11), OptimizerError, "runs × steps"),
     (dict(steps=1_000_000, optimizers=["gd"] * 4), OptimizerError, "MiB"),
     (dict(start=(1.0,)), OptimizerError, "start must be two numbers"),
@@ -169,7 +206,9 @@ def test_surface_parameters_are_checked():
 
 
 def test_optimizer_specs_round_trip_through_dicts():
-    opt = preset("adam", lr=0.05, schedule=Schedule("warmup", (("warmup", 10),), Schedule("cosine")))
+    opt = preset(
+        "adam", lr=0.05, schedule=Schedule("warmup", (("warmup", 10),), Schedule("cosine"))
+    )
     d = opt.to_dict()
     assert d["preset"] == "adam" and d["lr"] == 0.05 and d["schedule"]["kind"] == "warmup"
     from optimizers import make_optimizer
@@ -191,8 +230,12 @@ def test_parts_that_change_eta_show_it_in_the_eta_records():
     Adafactor's relative step is its η^t (written back by the compiled loop)."""
     s = get_surface("ellipse")
     t = np.arange(200.0)
-    runs = [preset("adagrad", lr=0.3, lr_decay=0.01), preset("asgd", lr=0.01, lambd=0.1),
-            preset("rprop", lr=0.01, schedule="inv_sqrt"), preset("adafactor", lr=0.01)]
+    runs = [
+        preset("adagrad", lr=0.3, lr_decay=0.01),
+        preset("asgd", lr=0.01, lambd=0.1),
+        preset("rprop", lr=0.01, schedule="inv_sqrt"),
+        preset("adafactor", lr=0.01),
+    ]
     res = run(s, runs, steps=200)
     np.testing.assert_allclose(res.eta[0], 0.3 / (1 + 0.01 * t), rtol=1e-15)
     np.testing.assert_allclose(res.eta[1, 1:], 0.01 / (1 + 0.1 * 0.01 * t[1:]) ** 0.75, rtol=1e-15)

@@ -18,4 +18,3 @@ def test_a_start_where_the_formula_is_undefined_is_marked_not_started():
     np.testing.assert_array_equal(res.final_theta[0], [-1.0, 0.0])  # it stays at its start
     assert np.all(np.isfinite(res.final_loss)) and np.all(np.isfinite(res.loss))
     assert res.final_loss[1] == res.loss[1, -1] == s.loss(res.final_theta[1])
-

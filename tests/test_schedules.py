@@ -84,7 +84,9 @@ def test_the_recipes_of_fine_tuning():
     oc = eta_of({"kind": "onecycle", "total_steps": 1000, "pct_start": 0.3})[0]
     assert oc[0] == pytest.approx(0.1 / 25) and oc[299] == pytest.approx(0.1)
     assert oc[999] == pytest.approx(0.1 / 25 / 1e4) and oc[1999] == oc[999]
-    cy = eta_of({"kind": "cyclic", "step_size_up": 100, "step_size_down": 50, "base_factor": 0.2})[0]
+    cy = eta_of({"kind": "cyclic", "step_size_up": 100, "step_size_down": 50, "base_factor": 0.2})[
+        0
+    ]
     assert cy[0] == pytest.approx(0.02) and cy[100] == pytest.approx(0.1)
     assert cy[125] == pytest.approx(0.06) and cy[150] == pytest.approx(0.02)
     cr = eta_of({"kind": "cosine_restarts", "t_0": 100, "t_mult": 2})[0]

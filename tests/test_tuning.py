@@ -28,8 +28,12 @@ def opts(at: AppTest) -> list[str]:
     return v if isinstance(v, list) else [v]
 
 
-QUERY = {"surface": "ellipse", "sp": "ratio:100", "opt": ["gd,lr:1e-05", "adam,lr:1e-05"],
-         "steps": "500"}
+QUERY = {
+    "surface": "ellipse",
+    "sp": "ratio:100",
+    "opt": ["gd,lr:1e-05", "adam,lr:1e-05"],
+    "steps": "500",
+}
 
 
 def test_the_button_races_each_optimizer_at_the_sweeps_best_eta():
@@ -57,7 +61,8 @@ def test_the_updates_objective_is_stated_and_used():
     at.button(key="pg_tune").click().run()
     assert not at.exception
     assert [urlstate.parse_opt(o, 1, []).lr for o in opts(at)] == [
-        p.optimizer.lr for p in expected.picks]
+        p.optimizer.lr for p in expected.picks
+    ]
     assert "first reached loss" in " ".join(c.value for c in at.caption)
 
 

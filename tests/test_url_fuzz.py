@@ -60,17 +60,19 @@ def must_warn(query: dict[str, str | list[str]]) -> bool:
     q = {k: v if isinstance(v, list) else [v] for k, v in query.items()}
     first = {k: v[0] for k, v in q.items()}
     flags = ("0", "1", "true", "false", "yes", "no", "on", "off")
-    return any((
-        any(k not in PLAYGROUND_KEYS for k in q),
-        any(len(v) > 1 for k, v in q.items() if k != "opt"),
-        any(len(x) > 400 for v in q.values() for x in v),
-        "steps" in first and _number(first["steps"]) not in STEPS,
-        ("x" in first or "y" in first)
-        and None in (_number(first.get("x", "")), _number(first.get("y", ""))),
-        first.get("surface", "ellipse") not in (*SURFACES, "custom"),
-        any(o.split(",")[0].strip() not in (*PRESETS, "custom") for o in q.get("opt", [])),
-        any(first[k].strip().lower() not in flags for k in ("present", "logy") if k in first),
-    ))
+    return any(
+        (
+            any(k not in PLAYGROUND_KEYS for k in q),
+            any(len(v) > 1 for k, v in q.items() if k != "opt"),
+            any(len(x) > 400 for v in q.values() for x in v),
+            "steps" in first and _number(first["steps"]) not in STEPS,
+            ("x" in first or "y" in first)
+            and None in (_number(first.get("x", "")), _number(first.get("y", ""))),
+            first.get("surface", "ellipse") not in (*SURFACES, "custom"),
+            any(o.split(",")[0].strip() not in (*PRESETS, "custom") for o in q.get("opt", [])),
+            any(first[k].strip().lower() not in flags for k in ("present", "logy") if k in first),
+        )
+    )
 
 
 _APP: list[AppTest] = []

@@ -40,36 +40,62 @@ PLAYGROUND = [
     # keys
     ({"foo": "1"}, {}, [W("url.unknown_key", name="foo")]),
     ({"steps": ["100", "200"]}, {"steps": 100}, [W("url.repeated", name="steps", count=2)]),
-    ({"surface": ["rosenbrock", "saddle"]}, {"surface": get_surface("rosenbrock")},
-     [W("url.repeated", name="surface", count=2)]),
+    (
+        {"surface": ["rosenbrock", "saddle"]},
+        {"surface": get_surface("rosenbrock")},
+        [W("url.repeated", name="surface", count=2)],
+    ),
     ({"steps": "1" * 401}, {}, [W("url.too_long", name="steps", limit=400)]),
     # optimizers and their settings
-    ({"opt": "adam,beta1:7"}, {"runs": (preset("adam"),)},
-     [W("url.out_of_range", n=1, name="beta1", interval="[0, 1)")]),
-    ({"opt": "adam,beta1:nan"}, {"runs": (preset("adam"),)},
-     [W("url.out_of_range", n=1, name="beta1", interval="[0, 1)")]),
-    ({"opt": "adam,lr:0.07"}, {"runs": (preset("adam", lr=0.05),)},
-     [W("url.lr_snapped", n=1, given="0.07", used="0.05")]),
+    (
+        {"opt": "adam,beta1:7"},
+        {"runs": (preset("adam"),)},
+        [W("url.out_of_range", n=1, name="beta1", interval="[0, 1)")],
+    ),
+    (
+        {"opt": "adam,beta1:nan"},
+        {"runs": (preset("adam"),)},
+        [W("url.out_of_range", n=1, name="beta1", interval="[0, 1)")],
+    ),
+    (
+        {"opt": "adam,lr:0.07"},
+        {"runs": (preset("adam", lr=0.05),)},
+        [W("url.lr_snapped", n=1, given="0.07", used="0.05")],
+    ),
     ({"opt": "adam,lr:0.2"}, {"runs": (preset("adam", lr=0.2),)}, []),
-    ({"opt": "adam,foo:1"}, {"runs": (preset("adam"),)},
-     [W("url.unknown_setting", n=1, name="foo")]),
-    ({"opt": "adam,lr"}, {"runs": (preset("adam"),)},
-     [W("url.bad_pair", what=W("url.opt", n=1), item="lr")]),
-    ({"opt": "adam,sched:bogus"}, {"runs": (preset("adam"),)},
-     [W("url.bad_schedule", n=1)]),
-    ({"opt": "adam,sched:cosine,sched.t_max:zz"}, {"runs": (preset("adam", schedule="cosine"),)},
-     [W("url.not_number", what=W("url.opt", n=1), name="sched.t_max")]),
+    (
+        {"opt": "adam,foo:1"},
+        {"runs": (preset("adam"),)},
+        [W("url.unknown_setting", n=1, name="foo")],
+    ),
+    (
+        {"opt": "adam,lr"},
+        {"runs": (preset("adam"),)},
+        [W("url.bad_pair", what=W("url.opt", n=1), item="lr")],
+    ),
+    ({"opt": "adam,sched:bogus"}, {"runs": (preset("adam"),)}, [W("url.bad_schedule", n=1)]),
+    (
+        {"opt": "adam,sched:cosine,sched.t_max:zz"},
+        {"runs": (preset("adam", schedule="cosine"),)},
+        [W("url.not_number", what=W("url.opt", n=1), name="sched.t_max")],
+    ),
     ({"opt": "bogus"}, {}, [W("url.unknown_opt", n=1, name="bogus"), W("url.no_valid_opt")]),
-    ({"opt": ["bogus", "gd"]}, {"runs": (preset("gd"),)},
-     [W("url.unknown_opt", n=1, name="bogus")]),
+    (
+        {"opt": ["bogus", "gd"]},
+        {"runs": (preset("gd"),)},
+        [W("url.unknown_opt", n=1, name="bogus")],
+    ),
     ({"opt": ["gd"] * 7}, {"runs": (preset("gd"),) * 6}, [W("url.too_many_runs", limit=6)]),
     # the surface and the start
     ({"surface": "nope"}, {}, [W("url.unknown_surface", name="nope")]),
     ({"sp": "ratio:1e9"}, {}, [W("url.bad_surface_param", name="ratio")]),
     ({"sp": "zz:1"}, {}, [W("url.bad_surface_param", name="zz")]),
     ({"sp": "ratio:100"}, {"surface": get_surface("ellipse", ratio=100.0)}, []),
-    ({"surface": "custom", "f": "os.system"}, {},
-     [W("url.bad_formula", detail=("formula.attribute", {"text": "os.system", "col": 3}))]),
+    (
+        {"surface": "custom", "f": "os.system"},
+        {},
+        [W("url.bad_formula", detail=("formula.attribute", {"text": "os.system", "col": 3}))],
+    ),
     ({"x": "1"}, {}, [W("url.bad_start")]),
     ({"x": "1", "y": "nan"}, {}, [W("url.bad_start")]),
     ({"x": "1e9", "y": "0"}, {}, [W("url.bad_start")]),
@@ -79,14 +105,19 @@ PLAYGROUND = [
     ({"logy": "junk"}, {}, [W("url.bad_choice", name="logy", value="junk", allowed="0, 1")]),
     ({"lang": "fr"}, {}, [W("url.unknown_lang", name="fr")]),
     ({"lang": "zh"}, {"lang": "zh"}, []),
-    ({"present": "maybe"}, {}, [W("url.bad_choice", name="present", value="maybe",
-                                  allowed="0, 1")]),
+    (
+        {"present": "maybe"},
+        {},
+        [W("url.bad_choice", name="present", value="maybe", allowed="0, 1")],
+    ),
     ({"present": "1"}, {"present": True}, []),
     ({"present": "off"}, {}, []),
 ]
 
 
-@pytest.mark.parametrize(("link", "changed", "warnings"), PLAYGROUND, ids=[repr(r[0])[:60] for r in PLAYGROUND])
+@pytest.mark.parametrize(
+    ("link", "changed", "warnings"), PLAYGROUND, ids=[repr(r[0])[:60] for r in PLAYGROUND]
+)
 def test_playground_bad_link_gives_these_settings_and_warnings(link, changed, warnings):
     settings, got = u.parse(link)
     assert settings == dataclasses.replace(u.Settings(), **changed)
@@ -105,18 +136,26 @@ SWEEP = [
     ({"steps": "abc"}, {}, [W("url.steps_nan", text="abc", used="2,000")]),
     ({"steps": "0"}, {}, [W("url.steps_nan", text="0", used="2,000")]),
     ({"steps": "123"}, {"steps": 100}, [W("url.steps_snapped", text="123", used="100")]),
-    ({"steps": "50000"}, {"steps": 10_000},
-     [W("url.steps_snapped", text="50,000", used="10,000")]),
+    ({"steps": "50000"}, {"steps": 10_000}, [W("url.steps_snapped", text="50,000", used="10,000")]),
     ({"steps": "5000"}, {"steps": 5000}, []),
     ({"foo": "1"}, {}, [W("url.unknown_key", name="foo")]),
     ({"present": "1"}, {}, [W("url.unknown_key", name="present")]),
     ({"steps": ["100", "200"]}, {"steps": 100}, [W("url.repeated", name="steps", count=2)]),
-    ({"metric": ["updates", "loss"]}, {"metric": "updates"},
-     [W("url.repeated", name="metric", count=2)]),
-    ({"opt": ["adam", "bogus", "adam"]}, {"presets": ("adam",)},
-     [W("url.unknown_opt", n=2, name="bogus"), W("url.unknown_opt", n=3, name="adam")]),
-    ({"opt": ["gd", "momentum", "rms", "rmsprop", "adam", "radam", "adagrad"]}, {},
-     [W("url.unknown_opt", n=7, name="adagrad")]),
+    (
+        {"metric": ["updates", "loss"]},
+        {"metric": "updates"},
+        [W("url.repeated", name="metric", count=2)],
+    ),
+    (
+        {"opt": ["adam", "bogus", "adam"]},
+        {"presets": ("adam",)},
+        [W("url.unknown_opt", n=2, name="bogus"), W("url.unknown_opt", n=3, name="adam")],
+    ),
+    (
+        {"opt": ["gd", "momentum", "rms", "rmsprop", "adam", "radam", "adagrad"]},
+        {},
+        [W("url.unknown_opt", n=7, name="adagrad")],
+    ),
     ({"metric": "x"}, {}, [W("url.bad_choice", name="metric", value="x", allowed="loss, updates")]),
     ({"metric": "updates"}, {"metric": "updates"}, []),
     # tol: on the grid, snapped to it with a warning, or refused
@@ -138,7 +177,9 @@ SWEEP = [
 ]
 
 
-@pytest.mark.parametrize(("link", "changed", "warnings"), SWEEP, ids=[repr(r[0])[:60] for r in SWEEP])
+@pytest.mark.parametrize(
+    ("link", "changed", "warnings"), SWEEP, ids=[repr(r[0])[:60] for r in SWEEP]
+)
 def test_sweep_bad_link_gives_these_settings_and_warnings(link, changed, warnings):
     state, got = u.parse_sweep(link)
     assert state == dataclasses.replace(u.SweepState(), **changed)
@@ -152,17 +193,46 @@ def _choices(name: str) -> str:
 
 
 LECTURE = [
-    ({"section": "s9"}, {}, [W("url.bad_choice", name="section", value="s9",
-                               allowed=_choices("section"))]),
+    (
+        {"section": "s9"},
+        {},
+        [W("url.bad_choice", name="section", value="s9", allowed=_choices("section"))],
+    ),
     ({"m": "zz"}, {}, [W("url.bad_choice", name="m", value="zz", allowed=_choices("m"))]),
-    ({"sigma": "zz"}, {}, [W("url.bad_choice", name="sigma", value="zz",
-                             allowed=_choices("sigma"))]),
-    ({"sched": "zz"}, {}, [W("url.bad_choice", name="sched", value="zz",
-                             allowed=_choices("sched"))]),
-    ({"alpha": "0.42"}, {}, [W("url.bad_choice", name="alpha", value="0.42",
-                               allowed=", ".join(f"{o:g}" for o in u.ALPHA_OPTIONS))]),
-    ({"alpha": "nan"}, {}, [W("url.bad_choice", name="alpha", value="nan",
-                              allowed=", ".join(f"{o:g}" for o in u.ALPHA_OPTIONS))]),
+    (
+        {"sigma": "zz"},
+        {},
+        [W("url.bad_choice", name="sigma", value="zz", allowed=_choices("sigma"))],
+    ),
+    (
+        {"sched": "zz"},
+        {},
+        [W("url.bad_choice", name="sched", value="zz", allowed=_choices("sched"))],
+    ),
+    (
+        {"alpha": "0.42"},
+        {},
+        [
+            W(
+                "url.bad_choice",
+                name="alpha",
+                value="0.42",
+                allowed=", ".join(f"{o:g}" for o in u.ALPHA_OPTIONS),
+            )
+        ],
+    ),
+    (
+        {"alpha": "nan"},
+        {},
+        [
+            W(
+                "url.bad_choice",
+                name="alpha",
+                value="nan",
+                allowed=", ".join(f"{o:g}" for o in u.ALPHA_OPTIONS),
+            )
+        ],
+    ),
     ({"lr": "0.07"}, {}, [W("url.bad_choice", name="lr", value="0.07", allowed=LRS)]),
     ({"lr": "inf"}, {}, [W("url.bad_choice", name="lr", value="inf", allowed=LRS)]),
     ({"foo": "1"}, {}, [W("url.unknown_key", name="foo")]),
@@ -171,17 +241,46 @@ LECTURE = [
     ({"present": "2"}, {}, [W("url.bad_choice", name="present", value="2", allowed="0, 1")]),
     ({"present": "1"}, {"present": True}, []),
     ({"section": ["s2", "s3"]}, {"section": "s2"}, [W("url.repeated", name="section", count=2)]),
-    ({"section": "s3", "alpha": "0.5", "m": "nesterov", "sigma": "adam", "sched": "cosine",
-      "lr": "0.1", "present": "on"},
-     {"section": "s3", "alpha": 0.5, "m": "nesterov", "sigma": "adam", "sched": "cosine",
-      "lr": 0.1, "present": True}, []),
-    ({"section": "s3", "alpha": "0.42", "zz": "1"}, {"section": "s3"},
-     [W("url.bad_choice", name="alpha", value="0.42",
-        allowed=", ".join(f"{o:g}" for o in u.ALPHA_OPTIONS)), W("url.unknown_key", name="zz")]),
+    (
+        {
+            "section": "s3",
+            "alpha": "0.5",
+            "m": "nesterov",
+            "sigma": "adam",
+            "sched": "cosine",
+            "lr": "0.1",
+            "present": "on",
+        },
+        {
+            "section": "s3",
+            "alpha": 0.5,
+            "m": "nesterov",
+            "sigma": "adam",
+            "sched": "cosine",
+            "lr": 0.1,
+            "present": True,
+        },
+        [],
+    ),
+    (
+        {"section": "s3", "alpha": "0.42", "zz": "1"},
+        {"section": "s3"},
+        [
+            W(
+                "url.bad_choice",
+                name="alpha",
+                value="0.42",
+                allowed=", ".join(f"{o:g}" for o in u.ALPHA_OPTIONS),
+            ),
+            W("url.unknown_key", name="zz"),
+        ],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("link", "changed", "warnings"), LECTURE, ids=[repr(r[0])[:60] for r in LECTURE])
+@pytest.mark.parametrize(
+    ("link", "changed", "warnings"), LECTURE, ids=[repr(r[0])[:60] for r in LECTURE]
+)
 def test_lecture_bad_link_gives_these_settings_and_warnings(link, changed, warnings):
     state, got = u.parse_lecture(link)
     assert state == dataclasses.replace(u.LectureState(), **changed)

@@ -57,8 +57,13 @@ def _hover(s: Any, name: str, lang: str) -> str:
 
 
 def trajectories_figure(
-    surface: Surface, start: tuple[float, float], subs: Sequence[Any], names: Sequence[str],
-    *, lang: str = "en", height: int = 620,
+    surface: Surface,
+    start: tuple[float, float],
+    subs: Sequence[Any],
+    names: Sequence[str],
+    *,
+    lang: str = "en",
+    height: int = 620,
 ) -> Fig:
     """All submitted trajectories on one surface, coloured by optimizer, with ▶ Play."""
     pic = surface_picture(surface)
@@ -87,9 +92,20 @@ def trajectories_figure(
             ys.append(None)
         color = color_of(key)
         label = f"{optimizer_name(key, lang)} ({len(idx)})"
-        data.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": label,
-                     "legendgroup": key, "line": {"color": color, "width": 1.6},
-                     "opacity": 0.45, "hoverinfo": "skip", "meta": {"role": "paths"}})
+        data.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "name": label,
+                "legendgroup": key,
+                "line": {"color": color, "width": 1.6},
+                "opacity": 0.45,
+                "hoverinfo": "skip",
+                "meta": {"role": "paths"},
+            }
+        )
         ends = [subs[i].path.get("xy", [[None, None]])[-1] for i in idx]
         data.append({
             "type": "scatter", "x": [e[0] for e in ends], "y": [e[1] for e in ends],
@@ -175,8 +191,13 @@ def _jitter(i: int) -> float:
 
 
 def outcome_figure(
-    subs: Sequence[Any], names: Sequence[str], metric: str, *, sweep: SweepResult | None,
-    lang: str = "en", height: int = 560,
+    subs: Sequence[Any],
+    names: Sequence[str],
+    metric: str,
+    *,
+    sweep: SweepResult | None,
+    lang: str = "en",
+    height: int = 560,
 ) -> Fig:
     """η against final loss (or updates to the target): the class's runs over the sweep."""
     if sweep is not None:

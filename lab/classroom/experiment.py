@@ -72,7 +72,9 @@ def constrain(base: Optimizer, proposal: Optimizer, unlocked: Iterable[str]) -> 
 
 
 def student_settings(
-    query: Mapping[str, Any], params: Mapping[str, list[str]], unlocked: Iterable[str],
+    query: Mapping[str, Any],
+    params: Mapping[str, list[str]],
+    unlocked: Iterable[str],
     lang: str = "en",
 ) -> tuple[urlstate.Settings, list[Msg]]:
     """The settings a student's link asks for, within the experiment; and what was not taken."""
@@ -132,8 +134,11 @@ def track(traj: Trajectories) -> dict[str, Any]:
     BOARD_FRAMES frame times (``frame_t``, the same for every run of the experiment)."""
     r = traj.runs[0]
     idx = keep_shape(r.path, PATH_POINTS)
-    f_idx = np.unique(np.round(np.linspace(0, len(traj.frame_t) - 1,
-                                           min(BOARD_FRAMES, len(traj.frame_t)))).astype(int))
+    f_idx = np.unique(
+        np.round(
+            np.linspace(0, len(traj.frame_t) - 1, min(BOARD_FRAMES, len(traj.frame_t)))
+        ).astype(int)
+    )
     return {
         "t": [int(v) for v in r.path_t[idx].tolist()],
         "xy": [[_sig(x), _sig(y)] for x, y in r.path[idx].tolist()],
@@ -144,7 +149,7 @@ def track(traj: Trajectories) -> dict[str, Any]:
 
 # -- names -------------------------------------------------------------------------------------
 def pseudonym_text(p: str, lang: str) -> str:
-    """"Swift Heron 12" (or "敏捷的苍鹭 12") from a stored pseudonym."""
+    """ "Swift Heron 12" (or "敏捷的苍鹭 12") from a stored pseudonym."""
     parts = pseudonym_parts(p)
     if parts is None:
         return "?"

@@ -116,7 +116,6 @@ experiments = Table(
 )  # fmt: skip
 
 
-
 def _a_students_row() -> tuple[Column, ...]:
     """The columns that say whose row it is (a participant's, a submission's): new objects on
     each call, as a Column belongs to one table."""
@@ -322,8 +321,9 @@ class Store:
 
     def __init__(self, url: str | None = None, *, engine: Engine | None = None,
                  ttl: float | None = None, clock: Any = time.time) -> None:  # fmt: skip
-        self.engine = prepare_engine(engine) if engine is not None else make_engine(
-            url or database_url())
+        self.engine = (
+            prepare_engine(engine) if engine is not None else make_engine(url or database_url())
+        )
         self.ttl = ttl_seconds() if ttl is None else float(ttl)
         self.clock = clock
         self._purged_at = -math.inf
@@ -500,8 +500,11 @@ class Store:
                         participants.c.student_id == student_id)).scalar()  # fmt: skip
                     if row is not None:
                         return str(row)
-                    n = conn.execute(select(func.count()).select_from(participants)
-                                     .where(participants.c.experiment_id == exp_id)).scalar()
+                    n = conn.execute(
+                        select(func.count())
+                        .select_from(participants)
+                        .where(participants.c.experiment_id == exp_id)
+                    ).scalar()
                     if n >= MAX_PARTICIPANTS:
                         raise Refused("room_full", limit=MAX_PARTICIPANTS)
                     pseudonym = codes.new_pseudonym()
@@ -557,8 +560,11 @@ class Store:
                           diverged_at=int(diverged_at), path=track, sent_at=now,
                           nickname=nickname, pseudonym=pseudonym)  # fmt: skip
             if mine is None:
-                n = conn.execute(select(func.count()).select_from(submissions)
-                                 .where(submissions.c.experiment_id == exp_id)).scalar()
+                n = conn.execute(
+                    select(func.count())
+                    .select_from(submissions)
+                    .where(submissions.c.experiment_id == exp_id)
+                ).scalar()
                 if n >= MAX_SUBMISSIONS:
                     raise Refused("full", limit=MAX_SUBMISSIONS)
                 sub_id = conn.execute(insert(submissions).values(
@@ -600,8 +606,11 @@ class Store:
             version = conn.execute(select(experiments.c.version)
                                    .where(experiments.c.id == exp_id)).scalar()  # fmt: skip
             rows = conn.execute(self.board_query(exp_id).order_by(submissions.c.id)).all()
-            joined = conn.execute(select(func.count()).select_from(participants)
-                                  .where(participants.c.experiment_id == exp_id)).scalar()
+            joined = conn.execute(
+                select(func.count())
+                .select_from(participants)
+                .where(participants.c.experiment_id == exp_id)
+            ).scalar()
         return Board(int(version or 0), int(joined or 0), tuple(_submission(r) for r in rows))
 
 

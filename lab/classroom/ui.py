@@ -216,9 +216,18 @@ def setup_view(params: dict[str, list[str]], lang: str) -> None:
     s = replace(s, runs=s.runs[:1])
     st.caption(t(f"class.source_{source}", lang))
     o = s.runs[0]
-    st.markdown(t("class.base", lang, surface=_surface_name(s, lang),
-                  x=fmt(s.start_point[0]), y=fmt(s.start_point[1]), steps=f"{s.steps:,}",
-                  optimizer=optimizer_name(o.preset or "custom", lang), lr=fmt_lr(o.lr)))
+    st.markdown(
+        t(
+            "class.base",
+            lang,
+            surface=_surface_name(s, lang),
+            x=fmt(s.start_point[0]),
+            y=fmt(s.start_point[1]),
+            steps=f"{s.steps:,}",
+            optimizer=optimizer_name(o.preset or "custom", lang),
+            lr=fmt_lr(o.lr),
+        )
+    )
     st.page_link("pages/playground.py", label=t("class.edit_in_playground", lang),
                  icon=":material/sports_score:",
                  query_params={**urlstate.to_query(replace(s, lang=lang))})  # fmt: skip
@@ -231,8 +240,14 @@ def setup_view(params: dict[str, list[str]], lang: str) -> None:
     st.select_slider(t("sweep.tol", lang), urlstate.TOL_OPTIONS, value=1e-3, key="cls_tol",
                      format_func=lambda v: f"{v:g}", help=t("sweep.tol_help", lang))  # fmt: skip
     st.checkbox(t("class.allow_names", lang), key="cls_allow_names")
-    st.button(t("class.create", lang), type="primary", icon=":material/groups:",
-              key="cls_create", on_click=_create, args=(json.dumps(experiment_query(s)), lang))
+    st.button(
+        t("class.create", lang),
+        type="primary",
+        icon=":material/groups:",
+        key="cls_create",
+        on_click=_create,
+        args=(json.dumps(experiment_query(s)), lang),
+    )
 
 
 def _create(query: str, lang: str) -> None:
@@ -287,6 +302,7 @@ def _sweep_key(exp: Experiment, subs: Sequence[Any]) -> str:
         ",".join(p for p in urlstate.opt_token(s.runs[0]).split(",") if not p.startswith("lr:"))
     ]
     opts = opts[: urlstate.MAX_RUNS]
+
     def built(tokens: list[str]) -> list[Any]:  # (a Newton or Sophia pays its Hessians)
         return [o for o in (urlstate.parse_opt(k, 1, []) for k in tokens) if o is not None]
 
@@ -361,8 +377,10 @@ def board_view(exp: Experiment, token: str, lang: str) -> None:
         m1.metric(t("class.joined", lang), f"{data.joined:,}")
         m2.metric(t("class.submitted", lang), f"{len(subs):,}")
         m3.metric(t("class.diverged", lang), f"{sum(s.diverged_at >= 0 for s in subs):,}")
-        m4.metric(t("class.state", lang),
-                  t("class.state_open" if now.is_open else "class.state_closed", lang))
+        m4.metric(
+            t("class.state", lang),
+            t("class.state_open" if now.is_open else "class.state_closed", lang),
+        )
         if held and len(shown.submissions) != len(subs):
             st.caption(t("class.held_note", lang, n=len(subs) - len(shown.submissions)))
         show = now.show_names and now.allow_names
@@ -412,13 +430,24 @@ def _teacher_controls(store: Store, exp: Experiment, token: str, lang: str) -> N
         sure = st.checkbox(t("class.sure", lang), key="cls_sure")
         st.button(t("class.clear", lang), disabled=not sure, icon=":material/delete_sweep:",
                   key="cls_clear", on_click=_set, args=("clear", exp.code, token))  # fmt: skip
-        st.button(t("class.delete", lang), disabled=not sure, icon=":material/delete:",
-                  key="cls_delete", on_click=_set, args=("delete", exp.code, token, lang))
+        st.button(
+            t("class.delete", lang),
+            disabled=not sure,
+            icon=":material/delete:",
+            key="cls_delete",
+            on_click=_set,
+            args=("delete", exp.code, token, lang),
+        )
     with sb.expander(t("class.teacher_link", lang)):
         st.caption(t("class.teacher_link_help", lang))
         st.code(visible(teacher_link(exp.code, token, lang)), language=None, wrap_lines=True)
-    sb.caption(t("class.expires", lang,
-                 when=time.strftime("%Y-%m-%d %H:%M", time.localtime(exp.expires_at))))
+    sb.caption(
+        t(
+            "class.expires",
+            lang,
+            when=time.strftime("%Y-%m-%d %H:%M", time.localtime(exp.expires_at)),
+        )
+    )
 
 
 def _set(what: str, code: str, token: str, lang: str = DEFAULT) -> None:
@@ -519,8 +548,17 @@ def student_view(exp: Experiment, params: dict[str, list[str]], lang: str) -> No
         _clear_widgets()
         st.session_state[WRITTEN] = None
     s = _student_header(exp, params, joined[1], lang)
-    s = replace(s, runs=(constrain(_base(exp).runs[0], _student_widgets(exp, s, lang)
-                                   if exp.unlocked else s.runs[0], exp.unlocked),), lang=lang)
+    s = replace(
+        s,
+        runs=(
+            constrain(
+                _base(exp).runs[0],
+                _student_widgets(exp, s, lang) if exp.unlocked else s.runs[0],
+                exp.unlocked,
+            ),
+        ),
+        lang=lang,
+    )
     q = student_query(s)
     st.session_state[WRITTEN] = q["opt"]
     want = {ROOM: [exp.code], ME: [sid], **q, **{k: [v] for k, v in _lang_param(lang).items()}}

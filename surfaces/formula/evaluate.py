@@ -47,9 +47,26 @@ FORMAT = 1.0
 HEADER = 8
 #: the operations, by code; functions are NumPy's (``sign`` is the derivative of ``abs``)
 OPS: tuple[str, ...] = ("neg", "add", "sub", "mul", "div", "pow", "powi", *FUNCTIONS, "sign")
-assert OPS[7:25] == ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-                     "arcsinh", "arccosh", "arctanh", "exp", "expm1", "log", "log10", "log2",
-                     "log1p") and OPS[25:] == ("sqrt", "abs", "sign")  # _compiled's unpacking
+assert OPS[7:25] == (
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "exp",
+    "expm1",
+    "log",
+    "log10",
+    "log2",
+    "log1p",
+) and OPS[25:] == ("sqrt", "abs", "sign")  # _compiled's unpacking
 OP = {name: i for i, name in enumerate(OPS)}
 _FIRST_FN = OP[FUNCTIONS[0]]
 #: registers of one evaluation (the compiled evaluator's stack buffer): a formula of MAX_NODES

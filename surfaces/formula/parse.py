@@ -104,8 +104,7 @@ FORMULA_MESSAGES: dict[str, str] = {
     "formula.unclosed": "'(' at column {col} is never closed",
     "formula.unmatched": "')' at column {col} has no matching '('",
     "formula.too_many_parts": "expression has more than {max} parts ({count})",
-    "formula.too_complex": "expression too complex: it and its gradient need more than {max} "
-    "steps",
+    "formula.too_complex": "expression too complex: it and its gradient need more than {max} steps",
     "formula.too_deep": "expression nested more than {max} levels deep at column {col}",
     "formula.unknown_name": "unknown name '{name}' at column {col} "
     "(use x, y, pi, e and the listed functions)",
