@@ -216,6 +216,18 @@ def race_figure(
             "hovertemplate": f"{label}<br>t=%{{customdata}}<br>θ=(%{{x:.4g}}, %{{y:.4g}})"
                              "<extra></extra>",
         })  # fmt: skip
+        for role, points, dash in (("sf_x", r.sf_x, "dash"), ("sf_z", r.sf_z, "dot")):
+            if points is None:  # Schedule-Free: x (the average) and z (what the formula moves)
+                continue
+            what = t(f"fig.{role}", lang)
+            data.append({
+                "type": "scatter", "x": _r(points[:, 0], box), "y": _r(points[:, 1], box),
+                "customdata": r.path_t.tolist(), "mode": "lines", "name": f"{label}: {what}",
+                "legendgroup": group, "showlegend": False, "meta": {"role": role},
+                "line": {"color": r.color, "width": 1.5, "dash": dash}, "opacity": 0.8,
+                "hovertemplate": f"{label}: {what}<br>t=%{{customdata}}<br>"
+                                 "(%{x:.4g}, %{y:.4g})<extra></extra>",
+            })  # fmt: skip
         for axis, values, what in (("2", r.loss, loss_word), ("3", r.grad_norm, "‖g‖")):
             data.append({
                 "type": "scatter", "x": r.curve_t.tolist(), "y": _sig(values),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizers import Noise, Optimizer, keep_shape, run
+from optimizers import Noise, Optimizer, RunResult, keep_shape, run
 from surfaces import Surface
 
 from .colors import run_colors
@@ -54,6 +54,11 @@ class RunView:
     #: η^t as the schedule gave it, at upd_t, for a run that learns its own step size (Prodigy:
     #: ``eta`` = d_t·η^t, so d_t = eta / eta_schedule); None for every other run
     eta_schedule: Array | None = None
+    #: Schedule-Free's other two sequences at path_t (``path`` is y, where the gradient is
+    #: taken): x, the average one would evaluate, and z, the point the formula moves; None for
+    #: every other run (RunResult.schedule_free_points)
+    sf_x: Array | None = None
+    sf_z: Array | None = None
 
     @property
     def diverged(self) -> bool:
@@ -75,6 +80,13 @@ class Trajectories:
 
 def frame_times(steps: int, max_frames: int = MAX_FRAMES) -> NDArray[np.int64]:
     return np.unique(np.round(np.linspace(0, steps, min(steps + 1, max_frames))).astype(np.int64))
+
+
+def _schedule_free(res: RunResult, r: int, opt: Optimizer, path_t: NDArray[np.int64]) -> dict:
+    if opt.m not in ("schedule_free_sgd", "schedule_free_adamw") or not res.length[r]:
+        return {}
+    x, _, z = res.schedule_free_points(r)
+    return {"sf_x": x[path_t], "sf_z": z[path_t]}
 
 
 def simulate(
@@ -136,6 +148,7 @@ def simulate(
                 sigma=res.sigma[r, upd_t],
                 m=res.m[r, upd_t],
                 last=last,
+                **_schedule_free(res, r, opt, path_t),
                 eta_schedule=None
                 if res.eta_schedule is None or opt.m != "prodigy"
                 else res.eta_schedule[r, upd_t],

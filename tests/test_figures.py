@@ -196,3 +196,28 @@ def test_a_zig_zag_is_drawn_thin_and_light_so_the_other_runs_show_through():
         fig = race_figure(simulate(s.surface, s.runs, s.start_point, s.steps))
         paths = [tr for tr in fig["data"] if tr.get("mode") == "lines" and "xaxis" not in tr]
         assert all(p["line"]["width"] == 2.5 for p in paths), key
+
+
+def test_schedule_free_draws_its_x_and_z_beside_y():
+    """Schedule-Free: the path drawn is y (where the gradient is taken); x (the average one
+    would evaluate) dashed and z (the point the formula moves) dotted, each at the path's t;
+    other runs get neither."""
+    from optimizers import run
+
+    ellipse = get_surface("ellipse")
+    opts = (preset("schedule_free_adamw", lr=0.05), preset("adam"))
+    traj = simulate(ellipse, opts, ellipse.default_start, 300)
+    fig = race_figure(traj)
+    role = {(tr.get("meta") or {}).get("role"): tr for tr in fig["data"]}
+    res = run(ellipse, opts, steps=300)
+    x, _y, z = res.schedule_free_points(0)
+    t_ = traj.runs[0].path_t
+    for key, want, dash in (("sf_x", x, "dash"), ("sf_z", z, "dot")):
+        assert role[key]["line"]["dash"] == dash and role[key]["customdata"] == t_.tolist()
+        np.testing.assert_allclose(role[key]["x"], want[t_, 0], atol=1e-3)  # (rounded to the view)
+        np.testing.assert_allclose(role[key]["y"], want[t_, 1], atol=1e-3)
+    assert np.abs(x - z).max() > 1e-3  # they are different points, visibly
+    assert traj.runs[1].sf_x is None and traj.runs[1].sf_z is None
+    assert (
+        sum(1 for tr in fig["data"] if (tr.get("meta") or {}).get("role") in ("sf_x", "sf_z")) == 2
+    )

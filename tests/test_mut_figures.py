@@ -309,3 +309,13 @@ def test_on_a_phone_no_axis_takes_the_finger_and_a_wide_view_is_shorter():
         lay = f.race_figure(traj, variant=f.COMPACT)["layout"]
         heights.append(1 - lay["yaxis"]["domain"][0])
     assert heights[1] < heights[0]
+
+
+def test_a_phones_figure_carries_the_wide_layouts_height_and_buttons_under_the_plots():
+    """The other screen's layout of a phone's figure is the wide one, 640 px high (a missing
+    height would draw Plotly's 450); Plotly's own buttons (the HTML download shows them) hang
+    under the plots, not over them."""
+    fig = f.race_figure(_traj(1), variant=f.COMPACT)
+    assert fig[f.ALT]["variant"] == f.WIDE and fig[f.ALT]["layout"]["height"] == 640
+    wide = f.race_figure(_traj(1))["layout"]
+    assert wide["height"] == 640 and wide["updatemenus"][0]["y"] < 0
