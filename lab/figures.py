@@ -144,8 +144,12 @@ def fmt(v: float) -> str:
 def short(v: float) -> str:
     """A tick label as narrow as it can be read (the colour bar's, beside other plots): 0.05,
     20.1, 2×10³ (Plotly text: the exponent as a superscript)."""
-    if v == 0 or 0.01 <= abs(v) < 1000 or not math.isfinite(v):
+    if not math.isfinite(v):
         return f"{v:.3g}"
+    shown = float(f"{v:.3g}")  # the format is decided on the value shown (999.7 → 10³)
+    if shown == 0 or 0.01 <= abs(shown) < 1000:
+        return f"{shown:.3g}"
+    v = float(f"{v:.2g}")  # (0.00997 → 0.01 = 10⁻², not 10×10⁻³)
     exp = math.floor(math.log10(abs(v)))
     mant = f"{v / 10**exp:.2g}"
     return (f"{mant}×" if mant != "1" else "") + f"10<sup>{exp}</sup>"

@@ -221,3 +221,16 @@ def test_schedule_free_draws_its_x_and_z_beside_y():
     assert (
         sum(1 for tr in fig["data"] if (tr.get("meta") or {}).get("role") in ("sf_x", "sf_z")) == 2
     )
+
+
+@pytest.mark.parametrize(
+    "v, label",
+    [(999.4, "999"), (999.7, "10<sup>3</sup>"), (0.00997, "10<sup>-2</sup>"), (0.01, "0.01"),
+     (0.005, "5×10<sup>-3</sup>"), (1234.0, "1.2×10<sup>3</sup>"), (99999.0, "10<sup>5</sup>")],
+)  # fmt: skip
+def test_short_tick_labels_round_before_they_choose_their_form(v, label):
+    """A value that rounds up to the next power of ten reads as that power (not "1e+03" or
+    "10×10⁻³")."""
+    from lab.figures import short
+
+    assert short(v) == label

@@ -178,6 +178,8 @@ DISPLAY = {"warning", "error", "info", "success", "caption", "markdown", "write"
 #: reviewed: every value trusted (names from the code, room codes from codes.ALPHABET, the
 #: typed formula through md_literal, times from strftime)
 REVIEWED = {("pages/playground.py", "pg.rule_numbers"), ("lab/controls.py", "ctl.formula_help"),
+            ("lab/controls.py", "ctl.noise_k_most"),  # k: an int the page computed
+            ("lab/stepthrough.py", "step.at"),  # t and the losses: numbers formatted there
             *(("lab/classroom/ui.py", f"class.{k}") for k in (
                 "base", "board_title", "expires", "fixed", "mine", "room_code", "sent",
                 "you_are"))}  # fmt: skip
@@ -185,7 +187,7 @@ NUMBER_SPEC = re.compile(r"[,_]?(?:\.\d+)?[defgEG%,]?")
 NUMBER_CALLS = {"fmt", "fmt_lr", "len", "int", "float", "round", "max", "min", "abs"}
 #: what an f-string shown as Markdown may put in: escaped or trusted text
 SAFE_CALLS = {"tm", "md_literal", "t"}
-SAFE_NAMES = {"color", "r.color"}
+SAFE_NAMES = {"color", "r.color", "rv.color"}  # a run's colour: from lab/colors.py
 
 
 def _number(v: ast.AST) -> bool:
