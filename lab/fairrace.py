@@ -31,16 +31,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from optimizers import Optimizer, OptimizerError, make_optimizer
+from optimizers import Noise, Optimizer, OptimizerError, make_optimizer
 from surfaces import Surface
 
 from . import budget
 from .figures import fmt
 from .i18n import Msg, msg
-from .sweep import SweepResult, lowest_minimum, sweep
+from .sweep import SweepResult, lowest_minimum, seeds_that_fit, sweep
 from .urlstate import LR_OPTIONS
 
 OBJECTIVES = ("loss", "updates")
+#: with gradient noise, each η is tried with this many seeds (fewer when they do not fit)
+TUNE_SEEDS = 4
 #: the η grid: the Playground's slider
 TUNE_LRS = np.array(LR_OPTIONS, dtype=np.float64)
 
@@ -96,12 +98,14 @@ def tune_plan(
     steps: int,
     lrs: ArrayLike = TUNE_LRS,
     limit: float | None = None,
+    noise: Noise | None = None,
+    seeds: int = 1,
 ) -> budget.Plan:
     """The sweep's plan (lab.budget.sweep_plan): how many updates the tuning may run.
     ``optimizers``: the racers (a Newton or Sophia pays its Hessians), or how many
-    first-order ones."""
+    first-order ones; with ``noise``, every η is tried with ``seeds`` seeds."""
     racers = (None,) * optimizers if isinstance(optimizers, int) else tuple(optimizers)
-    state = SimpleNamespace(surface=surface, presets=racers, steps=steps)
+    state = SimpleNamespace(surface=surface, presets=racers, steps=steps, noise=noise, seeds=seeds)
     return budget.sweep_plan(state, int(np.size(lrs)), limit)
 
 
@@ -121,23 +125,29 @@ def fair_race(
     tol: float = 1e-3,
     lrs: ArrayLike = TUNE_LRS,
     limit: float | None = None,
+    noise: Noise | None = None,
+    seeds: int = 1,
 ) -> FairRace:
     """Tune every optimizer's η on ``surface`` from ``start`` for ``steps`` updates (one sweep:
-    one engine call) and pick each one's best for ``objective``.  Raises ``budget.OverBudget``
-    when not even the fewest updates fit, ``OptimizerError`` for a bad objective or input."""
+    one engine call) and pick each one's best for ``objective``.  With gradient ``noise`` every
+    η runs with ``seeds`` seeds and the pick is on their mean (lab.sweep).  Raises
+    ``budget.OverBudget`` when not even the fewest updates fit, ``OptimizerError`` for a bad
+    objective or input."""
     if objective not in OBJECTIVES:
         raise OptimizerError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
         raise OptimizerError(f"tol must be a positive number, got {tol!r}")
     opts = tuple(make_optimizer(o) for o in optimizers)
-    plan = tune_plan(surface, opts, steps, lrs, limit)
+    seeds = seeds if noise is not None else 1
+    plan = tune_plan(surface, opts, steps, lrs, limit, noise, seeds)
     if plan.refused:
         raise budget.OverBudget(plan)
     target = None
     if objective == "updates":
         low = lowest_minimum(surface)
         target = (low if low is not None else 0.0) + float(tol)
-    res = sweep(surface, opts, start=start, steps=plan.steps, lrs=lrs, target=target)
+    res = sweep(surface, opts, start=start, steps=plan.steps, lrs=lrs, target=target,
+                noise=noise, seeds=seeds)  # fmt: skip
     picks = []
     low = lowest_minimum(res.surface)
     for i, o in enumerate(opts):
@@ -178,8 +188,11 @@ def race_from_key(key: str, limit: float | None = None) -> FairRace:
 
     q = json.loads(key)
     s, _ = parse(q["settings"])
+    seeds = 1
+    if s.noise is not None:  # tuned on the mean over a few seeds, as many as fit (≤ TUNE_SEEDS)
+        seeds = min(TUNE_SEEDS, seeds_that_fit(len(s.runs), s.steps, TUNE_LRS.size))
     return fair_race(s.surface, s.runs, s.start_point, s.steps, q["objective"], q["tol"],
-                     limit=limit)  # fmt: skip
+                     limit=limit, noise=s.noise, seeds=seeds)  # fmt: skip
 
 
 def tuned(settings: Any, race: FairRace) -> Any:
@@ -205,6 +218,8 @@ def caption(race: FairRace) -> list[Msg]:
     else:
         out.append(msg("fairrace.caption_updates", n=res.lrs.size, target=fmt(race.target or 0.0),
                        tol=fmt(race.tol), steps=f"{race.asked_steps:,}"))  # fmt: skip
+    if res.seeds > 1:
+        out.append(msg("fairrace.seeds", k=res.seeds))
     if race.cut:
         out.append(msg("fairrace.budget", steps=f"{res.steps:,}", asked=f"{race.asked_steps:,}"))
     for p in race.picks:

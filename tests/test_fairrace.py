@@ -164,3 +164,21 @@ def test_from_playground_settings_to_the_tuned_race_and_its_link():
     back, warnings = parse(to_query(t))  # the tuned race is a Playground link as it is
     assert not warnings and back.runs == t.runs
     assert fr.sweep.start == (-1.5, 1.0)
+
+
+def test_with_noise_the_tuning_averages_over_seeds_and_says_so():
+    """A noisy Playground link: each η is tried with TUNE_SEEDS seeds, the pick is the argmin of
+    their mean (the sweep's own table with the same noise and seeds), the caption says so."""
+    from lab import urlstate
+    from lab.fairrace import TUNE_SEEDS, race_from_key, race_key
+
+    s, _ = urlstate.parse({"surface": "ellipse", "opt": ["gd", "adam"], "steps": "200",
+                           "noise": "0.5", "seed": "4"})  # fmt: skip
+    fr = race_from_key(race_key(s))
+    assert fr.sweep.seeds == TUNE_SEEDS
+    res = sweep(s.surface, s.runs, start=s.start_point, steps=200, lrs=TUNE_LRS,
+                noise=s.noise, seeds=TUNE_SEEDS)  # fmt: skip
+    assert [p.column for p in fr.picks] == res.best.tolist()
+    assert any("4 seeds" in tm(m, "en") for m in caption(fr))
+    exact, _ = urlstate.parse({"surface": "ellipse", "opt": ["gd", "adam"], "steps": "200"})
+    assert race_from_key(race_key(exact)).sweep.seeds == 1
