@@ -19,7 +19,7 @@ from lab import fairness, urlstate
 from lab.basins import BasinResult, basin_figure, basins, cell_outcome, pick_trace, plan_for
 from lab.budget import OverBudget
 from lab.chart import chart, clicked
-from lab.controls import EXAMPLE_FORMULA, _catalog_surface
+from lab.controls import EXAMPLE_FORMULA, _catalog_surface, _formula_widgets
 from lab.figures import COMPACT, fmt_lr
 from lab.i18n import msg, t, tm
 from lab.navigation import use_navigation
@@ -28,12 +28,8 @@ from lab.screen import chart_config, is_phone
 from optimizers import PRESETS, OptimizerError, preset
 from surfaces import SURFACES, SurfaceError, get_surface
 from surfaces.formula import (
-    DEFAULT_VIEW,
-    FUNCTIONS,
-    MAX_CANONICAL_CHARS,
     FormulaError,
     custom_surface,
-    formula_of,
 )
 
 use_navigation()
@@ -119,34 +115,6 @@ def _pick_from_click() -> None:
         st.session_state["bs_pick_y"] = float(p["y"])
 
 
-def _formula(sb: Any, previous: Any) -> Any:
-    """The typed surface: its formula and view box (refused: explained, the last one kept)."""
-    prev = previous if formula_of(previous) is not None else None
-    _seed("bs_formula", formula_of(prev) if prev else EXAMPLE_FORMULA)
-    text = sb.text_input(
-        t("ctl.formula", lang),
-        key="bs_formula",
-        max_chars=MAX_CANONICAL_CHARS,
-        help=tm(msg("ctl.formula_help", functions=", ".join(FUNCTIONS)), lang),
-    )
-    box = prev.view if prev else DEFAULT_VIEW
-    sb.caption(t("ctl.view", lang))
-    cols = sb.columns(2) + sb.columns(2)
-    view = []
-    for i, (name, col) in enumerate(zip(("x0", "x1", "y0", "y1"), cols, strict=True)):
-        _seed(f"bs_view_{name}", float(box[i]))
-        view.append(col.number_input(t(f"ctl.view_{name}", lang), key=f"bs_view_{name}",
-                                     format="%.4g", step=0.5))  # fmt: skip
-    try:
-        surface = custom_surface(text, tuple(view))  # type: ignore[arg-type]
-    except FormulaError as e:
-        sb.error(f"{tm((e.key, e.values), lang)}\n\n{t('ctl.formula_kept', lang)}",
-                 icon=":material/function:")  # fmt: skip
-        return previous
-    sb.caption(tm(msg("ctl.custom_description", formula=formula_of(surface)), lang))
-    return surface
-
-
 def sidebar(canon: urlstate.BasinsState) -> urlstate.BasinsState:
     sb = st.sidebar
     sb.header(t("ctl.surface_header", lang))
@@ -157,7 +125,7 @@ def sidebar(canon: urlstate.BasinsState) -> urlstate.BasinsState:
         else t(f"surface.{k}.name", lang), on_change=_surface_changed,
     )  # fmt: skip
     if key == urlstate.CUSTOM:
-        surface = _formula(sb, canon.surface)
+        surface = _formula_widgets(sb, canon.surface, lang, prefix="bs_")
     else:
         surface = _catalog_surface(sb, key, canon.surface, "bs_sp_", lang)
     sb.header(t("basins.optimizer_header", lang))

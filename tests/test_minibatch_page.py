@@ -6,30 +6,13 @@ counts the points each update reads."""
 from __future__ import annotations
 
 import numpy as np
-from streamlit.testing.v1 import AppTest
+from pagetest import playground, qp
 
 from lab import urlstate
 from lab.budget import noise_factor, race_plan
 from lab.compute import build_race
 
-APP = "../app.py"
 LINREG = {"surface": "linreg", "opt": ["gd,lr:0.01"], "steps": "200"}
-
-
-def playground(query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page("pages/playground.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def qp(at: AppTest, key: str):
-    v = at.query_params.get(key)
-    return v[0] if isinstance(v, list) else v
 
 
 def path(query: dict) -> np.ndarray:

@@ -4,21 +4,10 @@ the same seed gives the same paths, another seed other paths; scale 0 is the exa
 from __future__ import annotations
 
 import numpy as np
+from pagetest import playground, qp
 from streamlit.testing.v1 import AppTest
 
-APP = "../app.py"
 QUERY = {"surface": "ellipse", "opt": ["gd,lr:0.01"], "steps": "200"}
-
-
-def playground(query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page("pages/playground.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def race_of(at: AppTest):
@@ -30,11 +19,6 @@ def race_of(at: AppTest):
     s, warnings = urlstate.parse(q)
     assert not warnings
     return build_race(s)[0].runs[0].frame_theta
-
-
-def qp(at: AppTest, key: str):
-    v = at.query_params.get(key)
-    return v[0] if isinstance(v, list) else v
 
 
 def test_the_links_noise_is_shown_and_kept():

@@ -4,19 +4,8 @@ number — each goes into the run and into the link."""
 
 from __future__ import annotations
 
+from pagetest import playground
 from streamlit.testing.v1 import AppTest
-
-APP = "../app.py"
-
-
-def playground(opts: list[str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.query_params["opt"] = opts
-    at.switch_page("pages/playground.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def links(at: AppTest) -> list[str]:
@@ -25,7 +14,9 @@ def links(at: AppTest) -> list[str]:
 
 
 def test_switches_appear_where_the_parts_have_them():
-    at = playground(["lion", "custom,m:ademamix,sigma:adam,weight_decay:0.01", "adam", "sophia"])
+    at = playground(
+        {"opt": ["lion", "custom,m:ademamix,sigma:adam,weight_decay:0.01", "adam", "sophia"]}
+    )
     keys = {tg.key: tg.value for tg in at.toggle if tg.key.startswith("run")}
     assert keys == {
         "run0_lion_decoupled": True, "run0_lion_cautious": False,  # Lion: AdamW-style decay
@@ -38,7 +29,7 @@ def test_switches_appear_where_the_parts_have_them():
 
 
 def test_turning_a_switch_changes_the_run_and_the_link():
-    at = playground(["lion", "adam"])
+    at = playground({"opt": ["lion", "adam"]})
     at.toggle(key="run0_lion_cautious").set_value(True).run()
     at.toggle(key="run1_adam_decoupled").set_value(True).run()
     assert not at.exception

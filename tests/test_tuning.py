@@ -4,23 +4,11 @@ how they were tuned; over the bound it says so and changes nothing."""
 
 from __future__ import annotations
 
+from pagetest import playground
 from streamlit.testing.v1 import AppTest
 
 from lab import urlstate
 from lab.fairrace import fair_race
-
-APP = "../app.py"
-
-
-def playground(query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page("pages/playground.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def opts(at: AppTest) -> list[str]:
