@@ -106,20 +106,25 @@ def _add_run() -> None:
 EXAMPLE_FORMULA = "x**2 + 10*sin(y)"
 
 
+def chosen_surface(prefix: str) -> Surface:
+    """The surface just picked in the ``<prefix>surface`` box (a callback's view): a catalog
+    surface at its defaults, or the typed formula in ``<prefix>formula`` (the example when that
+    one is refused, and the box shows the example)."""
+    key = st.session_state[f"{prefix}surface"]
+    if key != CUSTOM_SURFACE:
+        return get_surface(key)
+    try:
+        return custom_surface(st.session_state.get(f"{prefix}formula") or EXAMPLE_FORMULA)
+    except FormulaError:
+        st.session_state[f"{prefix}formula"] = EXAMPLE_FORMULA
+        return custom_surface(EXAMPLE_FORMULA)
+
+
 def _surface_changed() -> None:
     """A new surface: its own parameters and its own default start."""
     _clear("start_")
     s: Settings = st.session_state[STATE]
-    key = st.session_state["surface"]
-    if key == CUSTOM_SURFACE:
-        try:
-            surface = custom_surface(st.session_state.get("formula") or EXAMPLE_FORMULA)
-        except FormulaError:
-            surface = custom_surface(EXAMPLE_FORMULA)
-            st.session_state["formula"] = EXAMPLE_FORMULA
-    else:
-        surface = get_surface(key)
-    st.session_state[STATE] = replace(s, surface=surface, start=None)
+    st.session_state[STATE] = replace(s, surface=chosen_surface(""), start=None)
 
 
 def set_start_from_click(chart_key: str) -> None:
@@ -498,16 +503,7 @@ SWEEP = "sw_state"
 def _sweep_surface_changed() -> None:
     _clear("sw_start_")
     s: SweepState = st.session_state[SWEEP]
-    key = st.session_state["sw_surface"]
-    if key == CUSTOM_SURFACE:  # a typed formula, as on the Playground
-        try:
-            surface = custom_surface(st.session_state.get("sw_formula") or EXAMPLE_FORMULA)
-        except FormulaError:
-            surface = custom_surface(EXAMPLE_FORMULA)
-            st.session_state["sw_formula"] = EXAMPLE_FORMULA
-    else:
-        surface = get_surface(key)
-    st.session_state[SWEEP] = replace(s, surface=surface, start=None)
+    st.session_state[SWEEP] = replace(s, surface=chosen_surface("sw_"), start=None)
 
 
 def sweep_sidebar(initial: SweepState, ui: Any = None) -> SweepState:

@@ -19,7 +19,7 @@ from lab import fairness, urlstate
 from lab.basins import BasinResult, basin_figure, basins, cell_outcome, pick_trace, plan_for
 from lab.budget import OverBudget
 from lab.chart import chart, clicked
-from lab.controls import EXAMPLE_FORMULA, _catalog_surface, _formula_widgets
+from lab.controls import _catalog_surface, _formula_widgets, chosen_surface
 from lab.figures import COMPACT, fmt_lr
 from lab.i18n import msg, t, tm
 from lab.navigation import use_navigation
@@ -27,10 +27,6 @@ from lab.page import current_lang, link_params, sync_url
 from lab.screen import chart_config, is_phone
 from optimizers import PRESETS, OptimizerError, preset
 from surfaces import SURFACES, SurfaceError, get_surface
-from surfaces.formula import (
-    FormulaError,
-    custom_surface,
-)
 
 use_navigation()
 lang = current_lang()
@@ -93,16 +89,7 @@ def _seed(key: str, value: Any) -> None:
 
 def _surface_changed() -> None:
     s: urlstate.BasinsState = st.session_state[STATE]
-    key = st.session_state["bs_surface"]
-    if key == urlstate.CUSTOM:
-        try:
-            surface = custom_surface(st.session_state.get("bs_formula") or EXAMPLE_FORMULA)
-        except FormulaError:
-            surface = custom_surface(EXAMPLE_FORMULA)
-            st.session_state["bs_formula"] = EXAMPLE_FORMULA
-    else:
-        surface = get_surface(key)
-    st.session_state[STATE] = replace(s, surface=surface, pick=None)
+    st.session_state[STATE] = replace(s, surface=chosen_surface("bs_"), pick=None)
     for k in ("bs_pick_x", "bs_pick_y"):
         st.session_state.pop(k, None)
 
