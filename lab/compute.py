@@ -59,14 +59,43 @@ def query_key(
 
 
 def build_race(
-    s: urlstate.Settings, labels: tuple[str, ...] | None = None, variant: str = WIDE
-) -> tuple[Trajectories, Any, Any]:
-    """The engine run of ``s`` and its two figures, unbounded and uncached (what a cache miss
-    does: bench/bench_budget.py measures it)."""
+    s: urlstate.Settings, labels: tuple[str, ...] | None = None, variant: str = WIDE,
+    traj: Trajectories | None = None,
+) -> tuple[Trajectories, Any, Any]:  # fmt: skip
+    """The engine run of ``s`` (unless ``traj`` is it) and its two figures, unbounded and
+    uncached (what a cache miss does: bench/bench_budget.py measures it)."""
     labels = labels or run_labels(s.runs, s.lang)
-    traj = simulate(s.surface, s.runs, s.start_point, s.steps, labels=labels, noise=s.noise)
-    fig = prebuilt(race_figure(traj, log_y=s.log_y, lang=s.lang, variant=variant))
+    if traj is None:
+        traj = simulate(s.surface, s.runs, s.start_point, s.steps, labels=labels, noise=s.noise)
+    fig = prebuilt(race_figure(traj, log_y=s.log_y, lang=s.lang, variant=variant,
+                               arrows=s.arrows))  # fmt: skip
     return traj, fig, prebuilt(adaptive_figure(traj, lang=s.lang, variant=variant))
+
+
+#: what changes a race's figures but not its engine run (the arrows, the layout)
+FIGURE_ONLY = ("arrows", "3d", "variant")
+
+
+def _bounded(key: str) -> tuple[urlstate.Settings, tuple[str, ...] | None, dict[str, Any]]:
+    """The settings of a race key, bounded (``OverBudget``, or fewer updates), its labels and
+    the rest of the key."""
+    q = json.loads(key)
+    labels = q.pop("labels", None)
+    s, _ = urlstate.parse(q)
+    plan = race_plan(s)
+    if plan.refused:
+        raise OverBudget(plan)
+    return replace(s, steps=plan.steps), tuple(labels) if labels else None, q
+
+
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+def _simulated(key: str) -> Trajectories:
+    """The engine run of a race key without its FIGURE_ONLY parts: one per distinct run, shared
+    by the figures drawn of it (arrows on or off).  ~30 KB (a short race) to ~1 MB (6 runs ×
+    100,000 updates: the drawn points and the frames), an hour unused."""
+    s, labels, _ = _bounded(key)
+    labels = labels or run_labels(s.runs, s.lang)
+    return simulate(s.surface, s.runs, s.start_point, s.steps, labels=labels, noise=s.noise)
 
 
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
@@ -76,17 +105,15 @@ def _race(key: str) -> tuple[Trajectories, Any, Any]:
     each (6 runs × 100,000 updates), dropped after an hour unused (docs/HOSTING.md).  A class
     on one shared link hits one entry; 32 keeps a server's memory level ~13 MB lower than 48
     did (tests/test_formula_memory.py).  A change over the cost bound runs the largest number of
-    updates that fits (``traj.steps``; the page says so), or raises ``OverBudget``."""
-    q = json.loads(key)
-    labels = q.pop("labels", None)
-    variant = q.pop("variant", WIDE)
-    s, _ = urlstate.parse(q)
-    plan = race_plan(s)
-    if plan.refused:
-        raise OverBudget(plan)
+    updates that fits (``traj.steps``; the page says so), or raises ``OverBudget``.  The engine
+    run is ``_simulated``'s: a change of the arrows draws the figure anew, not the run."""
+    s, labels, q = _bounded(key)
+    variant = q.get("variant", WIDE)
+    run_key = json.dumps({k: v for k, v in json.loads(key).items() if k not in FIGURE_ONLY},
+                         sort_keys=True)  # fmt: skip
     with fairness.slot():
-        return build_race(replace(s, steps=plan.steps), tuple(labels) if labels else None,
-                          variant if variant in VARIANTS else WIDE)  # fmt: skip
+        traj = _simulated(run_key)
+        return build_race(s, labels, variant if variant in VARIANTS else WIDE, traj)
 
 
 def race(key: str) -> tuple[Trajectories, Any, Any]:

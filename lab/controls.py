@@ -36,11 +36,12 @@ from surfaces.formula import (
 )
 
 from .colors import run_colors
-from .compute import run_label
+from .compute import run_label, run_labels
 from .curvature_panel import eta_limit_note
 from .figures import fmt_lr
 from .i18n import msg, t, tm
 from .page import current_lang
+from .plaintext import visible
 from .sweep import seeds_that_fit
 from .urlstate import (
     CUSTOM as CUSTOM_SURFACE,
@@ -148,7 +149,7 @@ def load(settings: Settings) -> None:
     _clear("sp_")
     _clear("start_")
     _clear("view_")
-    for k in ("surface", "formula", "steps", "log_y", *NOISE_KEYS):
+    for k in ("surface", "formula", "steps", "log_y", *NOISE_KEYS, *VIEW_KEYS):
         st.session_state.pop(k, None)
     st.session_state[STATE] = settings
 
@@ -218,6 +219,7 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
     sb.caption(t("ctl.click_hint", lang))
     _seed("log_y", canon.log_y)
     log_y = sb.checkbox(t("ctl.log_y", lang), key="log_y")
+    arrows, view3d = view_widgets(sb, canon, lang)
     noise = _noise_widgets(sb, canon.noise if same else None, lang,
                            data_n=dataset_size(surface))  # fmt: skip
     sb.button(t("ctl.reset", lang), on_click=reset)
@@ -231,9 +233,56 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
         lang=lang,
         present=canon.present,
         noise=noise,
+        arrows=tuple(i for i in arrows if i < len(runs)),
+        view3d=view3d,
     )
     st.session_state[STATE] = settings
     return settings
+
+
+#: the view widgets' keys (controls.load drops them so that a link's view is shown)
+VIEW_KEYS = ("arrows", "view3d")
+_VIEW3D = ("", "linear", "log")
+
+
+def _arrow_value(arrows: tuple[int, ...], n_runs: int) -> str:
+    if not arrows:
+        return ""
+    if n_runs > 1 and arrows == tuple(range(n_runs)):
+        return "all"
+    return ",".join(str(i + 1) for i in arrows)
+
+
+def view_widgets(ui: Any, canon: Settings, lang: str) -> tuple[tuple[int, ...], str]:
+    """How the race is drawn: the runs with arrows on the surface (none, all, or one; a link's
+    other choice of runs is kept as an option of its own), and 2-D or 3-D."""
+    n = len(canon.runs)
+    labels = run_labels(canon.runs, lang)
+    options = ["", *(["all"] if n > 1 else []), *(str(i + 1) for i in range(n))]
+    current = _arrow_value(tuple(i for i in canon.arrows if i < n), n)
+    if current not in options:
+        options.append(current)
+    if st.session_state.get("arrows") not in options:  # (a run was removed)
+        st.session_state["arrows"] = current if current in options else ""
+    _seed("arrows", current)
+
+    def name(v: str) -> str:
+        if not v:
+            return t("arrows.none", lang)
+        if v == "all":
+            return t("arrows.all", lang)
+        return " + ".join(visible(labels[int(i) - 1]) for i in v.split(","))
+
+    value = ui.selectbox(t("arrows.control", lang), options, key="arrows", format_func=name,
+                         help=t("arrows.control_help", lang))  # fmt: skip
+    value = value if value in options else ""
+    arrows = tuple(range(n)) if value == "all" else tuple(int(i) - 1 for i in value.split(",")
+                                                          if i)  # fmt: skip
+    _seed("view3d", canon.view3d if canon.view3d in _VIEW3D else "")
+    view3d = ui.selectbox(t("view3d.control", lang), _VIEW3D, key="view3d",
+                          format_func=lambda v: t(f"view3d.{v or 'off'}", lang),
+                          help=t("view3d.help", lang))  # fmt: skip
+    return arrows, view3d if view3d in _VIEW3D else ""
 
 
 #: the noise widgets' keys (controls.load drops them so that a link's noise is shown)
@@ -308,6 +357,7 @@ def present_controls(ui: Any) -> None:
         c2.select_slider(t("ctl.lr", lang), LR_OPTIONS, key=p + "lr", format_func=fmt_lr)
     if len(canon.runs) < MAX_RUNS:
         ui.button(t("ctl.add", lang), on_click=_add_run, key="present_add")
+    view_widgets(ui, canon, lang)
 
 
 def _start_widgets(

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from surfaces import Surface
 
+from .arrows import layer
 from .colors import ISOLINE_DARKEN, SURFACE_HIGH, SURFACE_LOW, SURFACE_MID
 from .i18n import DEFAULT, t
 from .plaintext import plotly_literal
@@ -51,10 +52,25 @@ VARIANTS = (WIDE, COMPACT, PRESENT)
 def surface_picture(surface: Surface, n: int = 420, levels: int = 16) -> dict[str, Any]:
     """A PNG (data URI) of the surface with ``levels`` log-spaced loss bands and their lines,
     the loss values at the band edges, and a coarse hover grid."""
-    x0, x1, y0, y1 = surface.view
-    _, _, loss = surface.grid(n)
+    return _picture(surface, surface.view, n, levels)
+
+
+@lru_cache(maxsize=16)
+def box_picture(surface: Surface, box: tuple[float, float, float, float],
+                n: int = 240) -> dict[str, Any]:  # fmt: skip
+    """``surface_picture`` of the part of the surface in ``box`` (x0, x1, y0, y1), its bands
+    spread over the losses in that box (a close-up: lab.stepfigure's zoom)."""
+    return _picture(surface, box, n, 16, local=True)
+
+
+def _picture(surface: Surface, box: tuple[float, float, float, float], n: int, levels: int,
+             local: bool = False) -> dict[str, Any]:  # fmt: skip
+    x0, x1, y0, y1 = box
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    with np.errstate(all="ignore"):
+        loss = surface.loss(np.stack(np.meshgrid(xs, ys), axis=-1))
     finite = np.isfinite(loss)
-    known = [surface.loss(np.array(p)) for p in surface.minima]
+    known = [] if local else [surface.loss(np.array(p)) for p in surface.minima]
     lo = float(min([np.min(loss[finite]), *known])) if finite.any() else 0.0
     hi = float(np.quantile(loss[finite], 0.98)) if finite.any() else 1.0
     span = max(hi - lo, 1e-300)
@@ -126,9 +142,17 @@ def _sig(a: NDArray[np.float64], digits: int = 5) -> list[float | None]:
 
 def _legend_rows(entries: list[str], per_row: int = 90) -> int:
     """Rows a horizontal legend takes: ~``per_row`` narrow characters to a row (a Chinese
-    character is two), six more per entry for its symbol and gap."""
-    width = sum(6 + sum(2 if ord(c) >= 0x2E80 else 1 for c in e) for e in entries)
-    return 1 + width // per_row
+    character is two), six more per entry for its symbol and gap; an entry that does not fit
+    in what is left of a row starts the next one (as plotly.js places them)."""
+    rows, used = 1, 0
+    for e in entries:
+        width = 6 + sum(2 if ord(c) >= 0x2E80 else 1 for c in e)
+        if used and used + width >= per_row:
+            rows, used = rows + 1, 0
+        used += width
+        while used >= per_row:
+            rows, used = rows + 1, used - per_row
+    return rows
 
 
 def fmt_lr(v: float) -> str:
@@ -163,9 +187,11 @@ def race_figure(
     height: int = 640,
     lang: str = DEFAULT,
     variant: str = WIDE,
+    arrows: tuple[int, ...] = (),
 ) -> Fig:
     """The surface with every run's path and animated head, beside loss and ‖g‖ over t
-    (``variant``: WIDE, COMPACT or PRESENT — see ``VARIANTS``)."""
+    (``variant``: WIDE, COMPACT or PRESENT — see ``VARIANTS``); ``arrows``: the runs whose
+    update of each frame is drawn as arrows and a σ box (lab.arrows)."""
     s = traj.surface
     loss_word, min_word = t("fig.loss", lang), t("fig.minimum", lang)
     saddle_word, start_word = t("fig.saddle", lang), t("fig.start", lang)
@@ -253,18 +279,24 @@ def race_figure(
     first_animated = len(data)
     for r in traj.runs:
         data.extend(_moving(r, 0, traj, box))
+    drawn = layer(traj, arrows, box, lang) if arrows else None
+    if drawn is not None:
+        data.extend(drawn.traces)
     animated = list(range(first_animated, len(data)))
     frames = []
     for k, ft in enumerate(traj.frame_t.tolist()):
         fdata = []
         for r in traj.runs:
             fdata.extend(_moving(r, k, traj, box, style=False))
+        if drawn is not None:
+            fdata.extend(drawn.frame(k))
         frames.append({"name": str(ft), "data": fdata, "traces": animated})
+    extra = tuple(drawn.names.values()) if drawn is not None and drawn.runs else ()
     layout, data[1]["marker"]["colorbar"] = _race_layouts(traj, log_y and positive, height,
-                                                          lang, variant)  # fmt: skip
+                                                          lang, variant, extra)  # fmt: skip
     fig = {"data": data, "layout": layout, "frames": frames}
     other = narrow_or_wide(variant)
-    alt_layout, alt_bar = _race_layouts(traj, log_y and positive, height, lang, other)
+    alt_layout, alt_bar = _race_layouts(traj, log_y and positive, height, lang, other, extra)
     return with_alt(
         fig, other, alt_layout, {1: {"marker": {**data[1]["marker"], "colorbar": alt_bar}}}
     )
@@ -285,11 +317,14 @@ def _path_style(path: NDArray[np.float64], color: str) -> dict[str, Any]:
     return {"line": {"color": color, "width": width}, "opacity": opacity}
 
 
-def _race_layouts(traj: Trajectories, log_y: bool, height: int, lang: str,
-                  variant: str) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
-    """The race figure's layout and its colour bar for ``variant``."""
+def _race_layouts(
+    traj: Trajectories, log_y: bool, height: int, lang: str, variant: str,
+    extra: tuple[str, ...] = (),
+) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """The race figure's layout and its colour bar for ``variant`` (``extra``: legend entries
+    beside the runs')."""
     pic = surface_picture(traj.surface)
-    layout = _race_layout(traj, log_y, height, lang)
+    layout = _race_layout(traj, log_y, height, lang, extra)
     bar = {
         "title": {"text": t("fig.loss", lang), "side": "top"}, "x": 0.555, "xanchor": "left",
         "len": 0.85, "y": 0.45, "thickness": 12,
@@ -299,9 +334,9 @@ def _race_layouts(traj: Trajectories, log_y: bool, height: int, lang: str,
                      for f in (0, 0.25, 0.5, 0.75, 1)],
     }  # fmt: skip
     if variant == COMPACT:
-        _compact_race(layout, bar, traj, lang)
+        _compact_race(layout, bar, traj, lang, extra)
     elif variant == PRESENT:
-        _present_race(layout, bar, traj, lang)
+        _present_race(layout, bar, traj, lang, extra)
     return layout, bar
 
 
@@ -372,7 +407,8 @@ def _moving(r: Any, k: int, traj: Trajectories, box: float, style: bool = True) 
     return [common | st | o for st, o in zip(styles, out, strict=True)]
 
 
-def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dict[str, Any]:
+def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str,
+                 extra: tuple[str, ...] = ()) -> dict[str, Any]:  # fmt: skip
     pic = surface_picture(traj.surface)
     x0, x1, y0, y1 = pic["box"]
     names = [str(t) for t in traj.frame_t.tolist()]
@@ -385,8 +421,7 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
     # the legend sits above the plots, in the top margin, under the toolbar's 30 px: one row
     # (33 px) per ~64 characters (a 730 px wide chart: a tablet upright; a laptop's holds ~90);
     # the loss panel's title stays under the margin (it would reach into the legend's rows)
-    entries = [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs)]
-    legend_rows = _legend_rows(entries, per_row=64)
+    legend_rows = _legend_rows(_entries(traj, lang, extra), per_row=64)
     return {
         "height": height,
         "font": FONT,
@@ -447,12 +482,12 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str) -> dic
     }  # fmt: skip
 
 
-def _entries(traj: Trajectories, lang: str) -> list[str]:
-    return [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs)]
+def _entries(traj: Trajectories, lang: str, extra: tuple[str, ...] = ()) -> list[str]:
+    return [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs), *extra]
 
 
 def _compact_race(layout: dict[str, Any], colorbar: dict[str, Any], traj: Trajectories,
-                  lang: str) -> None:  # fmt: skip
+                  lang: str, extra: tuple[str, ...] = ()) -> None:  # fmt: skip
     """COMPACT (a phone, ~320–430 px wide): the surface at the full width, the colour bar lying
     under it, loss and ‖g‖ side by side below (‖g‖'s values on its right), so that the chart
     and the Play controls under it fit one phone screen.  No drag mode: a finger on the chart
@@ -460,7 +495,7 @@ def _compact_race(layout: dict[str, Any], colorbar: dict[str, Any], traj: Trajec
     top, turned into paper fractions."""
     x0, x1, y0, y1 = surface_picture(traj.surface)["box"]
     aspect = (x1 - x0) / max(y1 - y0, 1e-300)
-    rows = _legend_rows(_entries(traj, lang), per_row=34)
+    rows = _legend_rows(_entries(traj, lang, extra), per_row=34)
     top = 10 + 24 * rows
     surf = round(min(290.0, max(160.0, 270.0 / aspect)))  # a ~270 px wide plot area
     # under θ₁'s ticks and title (≤ 63 px under the surface, which may be shorter than its
@@ -505,12 +540,12 @@ def _compact_race(layout: dict[str, Any], colorbar: dict[str, Any], traj: Trajec
 
 
 def _present_race(layout: dict[str, Any], colorbar: dict[str, Any], traj: Trajectories,
-                  lang: str) -> None:  # fmt: skip
+                  lang: str, extra: tuple[str, ...] = ()) -> None:  # fmt: skip
     """PRESENT (a projector, 1280–1920 px wide): WIDE with type readable from the back row;
     no fixed height — the page makes the chart as tall as the screen (lab/screen.py).  The
     buttons and the scrubber hang a fixed number of pixels under the plots, whatever the
     height."""
-    rows = _legend_rows(_entries(traj, lang), per_row=110)
+    rows = _legend_rows(_entries(traj, lang, extra), per_row=110)
     layout.pop("height", None)
     layout.update({
         "font": {"size": 20},

@@ -86,8 +86,11 @@ S2_ONE_LR = Experiment(
 S3_RMS_VS_RMSPROP = Experiment(
     "s3_rms_vs_rmsprop",
     Settings(
-        get_surface("wall"), (preset("rms", lr=0.02), preset("rmsprop_lecture", lr=0.02)), 1000
-    ),
+        get_surface("wall"),
+        (preset("rms", lr=0.02), preset("rmsprop_lecture", lr=0.02)),
+        1000,
+        arrows=(0, 1),
+    ),  # (σ as a box round each run: RMSProp's grows at the wall, the root mean square's not)
     adaptive=True,
     knob="alpha",
 )
@@ -164,6 +167,7 @@ S5_BUILDER = Experiment(
             build("momentum", "rms", "constant", 0.05),
         ),
         steps=2000,
+        arrows=(5,),  # (yours: its three parts as arrows g, m, Δθ and σ's box)
     ),
     labels=("gd", "momentum", "rms", "momentum_rms", "momentum_rms_warmup", "yours"),
     adaptive=True,

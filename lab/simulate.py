@@ -30,6 +30,22 @@ PATH_HEAD = 400
 
 
 @dataclass(frozen=True, eq=False)
+class FrameUpdates:
+    """The update each animation frame shows (the arrows on the surface, lab.arrows): frame k
+    shows update ``t[k]`` = min(frame time, the run's last update), taken at θ^t — at the last
+    frame, one update before the head, its step ending at the head.  Each 2-vector array is
+    (F, 2); ``grad`` is ∇L(θ^t), the true gradient (with noise the run saw g + ξ)."""
+
+    t: NDArray[np.int64]
+    theta: Array
+    grad: Array
+    m: Array
+    sigma: Array
+    eta: Array  # (F,)
+    step: Array  # Δθ^t = θ^{t+1} − θ^t
+
+
+@dataclass(frozen=True, eq=False)
 class RunView:
     """One run, ready to draw."""
 
@@ -59,6 +75,8 @@ class RunView:
     #: every other run (RunResult.schedule_free_points)
     sf_x: Array | None = None
     sf_z: Array | None = None
+    #: the update at each frame (None: the run made no valid update)
+    frame_updates: FrameUpdates | None = None
 
     @property
     def diverged(self) -> bool:
@@ -80,6 +98,20 @@ class Trajectories:
 
 def frame_times(steps: int, max_frames: int = MAX_FRAMES) -> NDArray[np.int64]:
     return np.unique(np.round(np.linspace(0, steps, min(steps + 1, max_frames))).astype(np.int64))
+
+
+def _frame_updates(res: RunResult, r: int, ft: NDArray[np.int64]) -> FrameUpdates | None:
+    n_upd = max(int(res.length[r]) - 1, 0)
+    if n_upd == 0:
+        return None
+    assert res.theta is not None and res.grad is not None
+    assert res.m is not None and res.sigma is not None and res.eta is not None
+    ut = np.minimum(ft, n_upd - 1)
+    return FrameUpdates(
+        t=ut, theta=res.theta[r, ut], grad=res.grad[r, ut], m=res.m[r, ut],
+        sigma=res.sigma[r, ut], eta=res.eta[r, ut],
+        step=res.theta[r, ut + 1] - res.theta[r, ut],
+    )  # fmt: skip
 
 
 def _schedule_free(res: RunResult, r: int, opt: Optimizer, path_t: NDArray[np.int64]) -> dict:
@@ -149,6 +181,7 @@ def simulate(
                 m=res.m[r, upd_t],
                 last=last,
                 **_schedule_free(res, r, opt, path_t),
+                frame_updates=_frame_updates(res, r, ft),
                 eta_schedule=None
                 if res.eta_schedule is None or opt.m != "prodigy"
                 else res.eta_schedule[r, upd_t],

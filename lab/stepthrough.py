@@ -12,7 +12,8 @@ they get a note too (``NOTED``).
 
 ``show_step(settings, traj, lang)`` draws it (the Playground's "Update rules" tab): a run
 picker, an update slider with ◀ / ▶ buttons (← / → keys: Streamlit's button shortcuts), the
-filled formula and a table.  Labels stay outside LaTeX, as plain text (lab.plaintext).
+update on the surface (lab.stepfigure: arrows for g, m and Δθ, σ's box), the filled formula
+and a table.  Labels stay outside LaTeX, as plain text (lab.plaintext).
 """
 
 from __future__ import annotations
@@ -266,6 +267,11 @@ def show_step(settings: Any, traj: Any, lang: str, key: str = "step") -> None:
                 + t("step.at", lang, t=f"{tt:,}", loss=_plain(nums.loss),
                     loss_next=_plain(nums.loss_next)),
                 unsafe_allow_html=True)  # fmt: skip
+    from .chart import chart
+    from .stepfigure import step_figure
+
+    zoom = st.toggle(t("step.zoom", lang), key=f"{key}_zoom", help=t("step.zoom_help", lang))
+    chart(step_figure(traj, r, nums, lang, zoom=zoom), key=f"{key}_fig")
     for line in formula_latex(nums):
         st.latex(line)
     rows = table_rows(nums)

@@ -10,6 +10,9 @@ A link holds every setting, so a copied link reproduces what the sender saw::
   ``sched.<setting>``, ``sched.then`` and ``sched.then.<setting>`` (a warm-up's decay);
 - ``steps``; ``x`` and ``y`` (the start); ``logy`` (1 or 0);
 - ``present=1``: the page for the projector (no sidebar, large type; the Lecture page too);
+- ``arrows``: the runs whose update is drawn on the surface as arrows (g, m, Δθ) and a σ box
+  at every frame: ``all``, or run numbers from 1 (``arrows=1`` or ``arrows=1,3``);
+- ``3d``: the surface in 3-D, ``1`` (linear height) or ``log`` (log height);
 - ``noise``: gradient noise of that scale (``noise=0.5``; ``noise=0.2,rel:1``: relative to
   ‖g‖) and ``seed``, its stream (a whole number, default 0): the same link, the same noise to the
   bit (optimizers.noise).
@@ -49,7 +52,7 @@ STEP_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 
 LR_OPTIONS = (*(float(f"{m}e{e}") for e in range(-8, 1) for m in (1, 2, 3, 5)), 10.0)
 MAX_VALUE_CHARS = 400
 KNOWN_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "x", "y", "logy", "lang", "present",
-              "noise", "seed", "batch")  # fmt: skip
+              "noise", "seed", "batch", "arrows", "3d")  # fmt: skip
 #: the Playground's own surface: ?surface=custom&f=x**2 + 10*sin(y)&view=-3,3,-3,3
 CUSTOM = "custom"
 
@@ -68,6 +71,8 @@ class Settings:
     lang: str = DEFAULT
     present: bool = False  # the projector's page
     noise: Noise | None = None  # gradient noise for every run (None: exact gradients)
+    arrows: tuple[int, ...] = ()  # the runs (indices) whose update is drawn as arrows
+    view3d: str = ""  # "" (2-D), "linear" or "log": the surface in 3-D, its height so
 
     @property
     def start_point(self) -> tuple[float, float]:
@@ -140,6 +145,11 @@ def to_query(s: Settings) -> dict[str, str | list[str]]:
         if s.noise.batch:
             q["batch"] = str(s.noise.batch)
         q["seed"] = str(s.noise.seed)
+    if s.arrows:
+        every = len(s.runs) > 1 and s.arrows == tuple(range(len(s.runs)))
+        q["arrows"] = "all" if every else ",".join(str(i + 1) for i in s.arrows)
+    if s.view3d:
+        q["3d"] = VIEW3D_VALUES[s.view3d]
     return q
 
 
@@ -264,7 +274,45 @@ def parse(params: Mapping[str, list[str] | str]) -> tuple[Settings, list[Msg]]:
     present = parse_present(first.get("present"), warnings)
     noise = parse_noise(first.get("noise"), first.get("seed"), warnings)
     noise = parse_batch(first.get("batch"), surface, noise, first.get("seed"), warnings)
-    return Settings(surface, runs, steps, start, log_y, lang, present, noise), warnings
+    arrows = parse_arrows(first.get("arrows"), len(runs), warnings)
+    view3d = parse_view3d(first.get("3d"), warnings)
+    return Settings(surface, runs, steps, start, log_y, lang, present, noise, arrows,
+                    view3d), warnings  # fmt: skip
+
+
+#: ``3d`` in a link: Settings.view3d -> its value
+VIEW3D_VALUES = {"linear": "1", "log": "log"}
+
+
+def parse_arrows(value: str | None, n_runs: int, warnings: list[Msg]) -> tuple[int, ...]:
+    """``arrows``: ``all`` or run numbers from 1 to ``n_runs``, comma-separated; as indices."""
+    if value is None or not value.strip():
+        return ()
+    text = value.strip().lower()
+    if text == "all":
+        return tuple(range(n_runs))
+    out: set[int] = set()
+    for raw in text.split(",")[: MAX_RUNS + 1]:
+        part = raw.strip()
+        if part.isdigit() and len(part) <= 2 and 1 <= int(part) <= n_runs:
+            out.add(int(part) - 1)
+        else:
+            warnings.append(msg("url.bad_choice", name="arrows", value=part[:40],
+                                allowed=f"all, 1 … {n_runs}"))  # fmt: skip
+    return tuple(sorted(out))
+
+
+def parse_view3d(value: str | None, warnings: list[Msg]) -> str:
+    """``3d``: 1 (the surface in 3-D, linear height), ``log`` (log height) or 0 (2-D)."""
+    if value is None or value.strip().lower() in ("0", "false", "no", "off", ""):
+        return ""
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on", "linear"):
+        return "linear"
+    if text == "log":
+        return "log"
+    warnings.append(msg("url.bad_choice", name="3d", value=value[:40], allowed="0, 1, log"))
+    return ""
 
 
 def parse_batch(text: str | None, surface: Surface, noise: Noise | None, seed: str | None,

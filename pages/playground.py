@@ -12,6 +12,7 @@ from functools import partial
 import streamlit as st
 
 from lab import urlstate
+from lab.arrows import caption as arrow_caption
 from lab.budget import race_plan
 from lab.chart import chart, waits_for_chart
 from lab.compute import query_key, race, run_labels
@@ -165,6 +166,8 @@ with big_chart("race") if variant == PRESENT else nullcontext():
     chart(race_fig, key=CHART, on_click=partial(set_start_from_click, CHART),
           config=chart_config(variant) if variant == COMPACT else None,
           first_of=PAGE)  # fmt: skip
+if settings.arrows and not settings.view3d:
+    st.caption(arrow_caption(traj, settings.arrows, lang))
 if waits_for_chart(PAGE):  # a browser's first visit: the rest once the chart is drawn
     st.stop()
 

@@ -57,6 +57,8 @@ def test_legend_rows_count_characters_and_their_symbols():
     assert f._legend_rows(["a"] * 12) == 1 and f._legend_rows(["a"] * 13) == 2
     assert f._legend_rows(["a" * 50], per_row=40) == 2
     assert f._legend_rows([]) == 1
+    # an entry that does not fit in what is left of a row starts the next one
+    assert f._legend_rows(["a" * 44] * 3) == 3 and f._legend_rows(["a" * 40, "a" * 30]) == 1
 
 
 def test_the_layout_a_width_switches_to():
