@@ -558,6 +558,14 @@ def _curve(
         custom = res.hit[i].tolist()
         target = fmt(float(res.target or 0.0))
         hover = t("sweep.hover_updates", lang, name=name, lr=lr, target=target, n="%{customdata:,}")
+    elif res.seeds > 1 and res.loss_lo is not None and res.loss_hi is not None:
+        # the mean over the seeds, and their spread (the band)
+        rows = zip(res.final_loss[i].tolist(), res.loss_lo[i].tolist(), res.loss_hi[i].tolist(),
+                   strict=True)  # fmt: skip
+        custom = [[_sig(v), _sig(lo), _sig(hi)] for v, lo, hi in rows]
+        hover = t("sweep.hover_seeds", lang, name=name, lr=lr, k=res.seeds,
+                  loss="%{customdata[0]:.4g}", lo="%{customdata[1]:.4g}",
+                  hi="%{customdata[2]:.4g}")  # fmt: skip
     elif ax.shift:
         pairs = zip(res.final_loss[i].tolist(), ax.values[i].tolist(), strict=True)
         custom = [[_sig(v), _sig(max(e, 0.0))] for v, e in pairs]

@@ -100,8 +100,12 @@ def test_step_through_with_the_keys(server, browser):
     page.wait_for_timeout(2000)
     page.screenshot(path=SHOTS / "step-keys-zoomed-desktop.png")
     page.get_by_role("tab", name="Curvature").click()
-    page.wait_for_timeout(2500)
-    page.screenshot(path=SHOTS / "step-curvature-desktop.png", full_page=True)
+    page.get_by_text("The Hessian H").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.get_by_text("The Hessian H").first.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 250)
+    page.wait_for_timeout(500)
+    page.screenshot(path=SHOTS / "step-curvature-desktop.png")
     assert page.locator("[data-testid='stException']").count() == 0
     assert not errors, errors
     page.close()

@@ -153,7 +153,7 @@ def test_gd_words_on_the_lecture_ellipse_the_limit_and_beyond():
         s, [preset("gd", lr=1e-2), preset("gd", lr=5e-3), preset("gd", lr=2e-2)], steps=100
     )
     edge, stable, unstable = (cp.gd_text(g, "en") for g in p.gd)
-    assert edge.startswith("GD") and "exactly on the limit 2/λ_max = 0.01" in edge
+    assert edge.startswith("GD") and "exactly on the limit 2/λₘₐₓ = 0.01" in edge
     assert "Stable" in stable and "ρ = max|1 − η·λᵢ| = 0.999" in stable
     assert "diverges" in unstable and "= 3 > 1" in unstable
     assert [d["meta"]["role"] for d in p.loss_fig["data"]].count("predicted") == 3
@@ -217,7 +217,7 @@ def test_momentum_advice_exactly_on_the_grid():
 def test_eta_slider_note():
     s = S2_ONE_LR.settings.surface
     assert cp.eta_limit_note(s, s.default_start, "en") == (
-        "Gradient descent is stable below 2/λ_max = 0.01 at the start."
+        "Gradient descent is stable below 2/λₘₐₓ = 0.01 at the start."
     )
     r = get_surface("rosenbrock")
     note = cp.eta_limit_note(r, r.default_start, "en")
@@ -240,7 +240,7 @@ def test_sweep_draws_the_limit_where_theory_puts_it(a, ratio, tilt):
     assert label["x"] == pytest.approx(math.log10(2 / (a * ratio)), rel=1e-12)  # log axis
     assert label["showarrow"] and (label["yref"], label["y"]) == ("y domain", 0)  # at its foot
     assert (
-        "2/λ_max = " + f"{2 / (a * ratio):.3g}" in label["text"]
+        "2/λₘₐₓ = " + f"{2 / (a * ratio):.3g}" in label["text"]
         and "at the minimum" in label["text"]
     )
     # gradient descent diverges right of the line and not left of it (the sweep's own ✕)
@@ -308,8 +308,8 @@ def test_apptest_momentum_button_sets_eta_and_mu():
     words = texts(at)
     assert "μ = 0.5" in words and "0.0188" in words
     # the η slider's note: in its help, and under gradient descent's slider
-    assert "2/λ_max = 0.01 at the start" in at.select_slider(key="run0_lr").help
-    assert "Gradient descent is stable below 2/λ_max = 0.01 at the start." in words
+    assert "2/λₘₐₓ = 0.01 at the start" in at.select_slider(key="run0_lr").help
+    assert "Gradient descent is stable below 2/λₘₐₓ = 0.01 at the start." in words
     at.button(key="curv_try_1").click().run()
     assert not at.exception
     s = at.session_state["pg_settings"]
@@ -391,13 +391,13 @@ def test_browser_sweep_line(server, browser):
     page.wait_for_selector(".js-plotly-plot .shapelayer path", state="attached", timeout=90_000)
     page.wait_for_timeout(800)
     assert page.locator("[data-testid='stException']").count() == 0
-    # the line stands where η = 2/λ_max = 0.01 is on the η axis: at the "10⁻²" tick
+    # the line stands where η = 2/λₘₐₓ = 0.01 is on the η axis: at the "10⁻²" tick
     x_line = page.evaluate("""() => { const g = document.querySelector('.js-plotly-plot');
         const xa = g._fullLayout.xaxis; return xa.l2p(Math.log10(g.layout.shapes[0].x0)); }""")
     x_tick = page.evaluate("""() => { const xa = document.querySelector('.js-plotly-plot')._fullLayout.xaxis;
         return xa.l2p(-2); }""")
     assert abs(x_line - x_tick) < 1
-    assert page.get_by_text("2/λ_max = 0.01").count() >= 1
+    assert page.get_by_text("2/λₘₐₓ = 0.01").count() >= 1
     page.screenshot(path=SHOTS / "curvature-sweep.png")
     assert not errors, errors
     page.close()

@@ -162,6 +162,19 @@ def test_the_band_is_in_the_figure_under_its_mean_curve(noisy):
     assert "5 个种子的平均值" in sweep_figure(noisy, lang="zh")["layout"]["yaxis"]["title"]["text"]
 
 
+def test_the_curves_hover_says_mean_over_the_seeds_and_their_spread(noisy):
+    for lang, word in (("en", "final loss, mean of 5 seeds = "), ("zh", "5 个种子的平均 = ")):
+        fig = sweep_figure(noisy, lang=lang)
+        for i, curve in enumerate(role(fig, "curve")):
+            assert word in curve["hovertemplate"] and "final loss = " not in curve["hovertemplate"]
+            for j, (mean, lo, hi) in enumerate(curve["customdata"]):
+                assert mean == float(f"{noisy.final_loss[i, j]:.5g}")
+                assert (lo, hi) == (float(f"{noisy.loss_lo[i, j]:.5g}"),
+                                    float(f"{noisy.loss_hi[i, j]:.5g}"))  # fmt: skip
+    one = sweep(ELLIPSE, OPTS, steps=STEPS, lrs=LR, noise=NOISE, seeds=1)
+    assert all("final loss = " in c["hovertemplate"] for c in role(sweep_figure(one), "curve"))
+
+
 def test_the_updates_figure_plots_the_median_without_a_band(noisy):
     fig = sweep_figure(noisy, metric="updates")
     assert not role(fig, "band")
