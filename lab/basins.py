@@ -11,7 +11,8 @@ minimum its run reached (or that it diverged), or by the updates it needed.
   or one of Rastrigin's local minima; grouped, at most ``MAX_CLASSES`` minima get their own
   colour, the rest share "other minima"); else "no minimum reached";
 - ``basin_plan`` bounds one change by the per-change CPU limit (lab.budget.LIMIT) with the
-  sweep's cost model (the same engine path: final numbers only) plus the figure's: a change
+  sweep's engine model (the same engine path: final numbers only, each run-update at its
+  measured price for the surface and the optimizer's path) plus the cells' and figure's: a change
   that does not fit runs a coarser grid (each cell still the full run asked for), or, when not
   even the coarsest grid fits, fewer updates;
 - ``basin_figure`` draws it: the cells as a picture under the axes (plotly.js's basic bundle has
@@ -64,10 +65,10 @@ PALE = 0.25
 #: the picture is at least this many pixels a side (each cell a square of pixels; the browser
 #: stretches it to the plot, a little blurred between cells)
 PICTURE_PX = 256
-#: what a start costs besides its updates (CPU seconds: the engine's setting up of a run,
-#: ~4 µs, the classification, the picture and the hover lists, ~2 µs), and the contour lines
-#: (times the surface's evaluation cost): bench/bench_basins.py, rounded up
-K_CELL = 8.0e-6
+#: what a start costs besides its updates (CPU seconds: the engine's setting up of a run and the
+#: classification, ~1.2 µs, the picture and the hover lists, ~3 µs; 64 × 64 starts, 1 update),
+#: and the contour lines (times the surface's evaluation cost): bench/bench_basins.py, rounded up
+K_CELL = 5.0e-6
 K_CONTOURS = 0.015
 #: the fewest starts a side the budget cuts a grid to before it cuts updates instead
 MIN_CUT_N = 16
@@ -273,11 +274,14 @@ def _colored(cls: NDArray[np.int64], found: tuple[Basin, ...]) -> tuple[Basin, .
 
 # -- the budget ----------------------------------------------------------------------------------
 def basin_cost(surface: Surface, n: int, steps: int, optimizer: Optimizer | None = None) -> float:
-    """Predicted CPU seconds of a change: the engine (lab.budget's sweep model: n² runs, final
-    numbers only; a Newton or Sophia ``optimizer`` also pays its Hessians) and the figure."""
-    e = budget.eval_cost(surface)
-    hess = n * n * budget.hess_cost(surface, [optimizer]) if optimizer is not None else 0.0
-    return budget.sweep_model(e, n * n, steps, hess) + K_CELL * n * n + K_CONTOURS * e
+    """Predicted CPU seconds of a change: the engine (lab.budget's engine model, the sweep's: n²
+    runs, final numbers only, each run-update at its measured price for ``optimizer``'s path
+    through the kernel, the costliest path without it; a Newton or Sophia ``optimizer`` also
+    pays its Hessians), the set-up and classification of the cells and the figure."""
+    opts = None if optimizer is None else [optimizer]
+    hess = n * n * budget.hess_cost(surface, opts) if opts is not None else 0.0
+    engine = budget.engine_model(budget.sweep_unit(surface, opts), n * n, steps, hess)
+    return engine + K_CELL * n * n + K_CONTOURS * budget.eval_cost(surface)
 
 
 @dataclass(frozen=True)

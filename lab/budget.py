@@ -8,10 +8,16 @@ evaluation of the surface (formula and exact gradient) relative to a catalog sur
     race  (Playground, Lecture: lab.compute):
         K_RACE + K_RUN·runs + runs·updates·(K_RECORD + K_UPDATE·e) + K_PICTURE·e
         + updates·H·K_HESS
-    sweep (pages/sweep.py: lab.sweep):
-        K_SWEEP + optimizers·learning rates·updates·K_SWEEP_UPDATE·e + updates·H·K_HESS
+    sweep (pages/sweep.py: lab.sweep; lab.basins prices its engine calls the same way,
+    ``engine_model``, with its cells and figure in place of K_SWEEP):
+        K_SWEEP + optimizers·learning rates·updates·K_SWEEP_UPDATE·u + updates·H·K_HESS
 
 - ``K_UPDATE·e``: one update of one run in the compiled time loop (optimizer and surface);
+- ``K_SWEEP_UPDATE·u`` (``update_price``): one update of one run of a final-numbers-only engine
+  call, measured per catalog surface and per path through the kernel (the lecture's parts
+  advance many runs at once, the others one after another: tools/measure_engine_costs.py writes
+  ``lab/engine_costs.json``), times COST_MARGIN; for a typed formula ``u = e`` (the worst case
+  measured on a catalog surface, times the formula's evaluation cost);
 - ``K_RECORD``: keeping every position, gradient, σ and m of it, and the shape-keeping
   decimation of those records (lab.simulate);
 - ``K_RUN``: the figures' per-run traces; ``K_RACE``: what grows with none of these (the
@@ -39,12 +45,16 @@ Sweep page's engine call enforce the plan themselves, so no link can get past it
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from optimizers import M_PARTS, PRESETS, Optimizer, preset
+from optimizers import M_PARTS, MAX_WORK, PRESETS, Optimizer, preset
+from optimizers.runner import lanes_path
 from surfaces import Surface
 
 from .i18n import t
@@ -64,9 +74,17 @@ K_PICTURE = 0.010
 #: the sweep model's constants, CPU seconds.  Most of a sweep's runs at large η diverge and stop
 #: early (the fit, 5.9e-8 a cell, is an average over that); K_SWEEP_UPDATE is the most a cell
 #: cost in any measured sweep: the six costliest presets on the wall surface, where few runs
-#: diverge (556 ms for 6 × 73 × 10,000 with the figure), so the bound holds for every choice
+#: diverge (556 ms for 6 × 73 × 10,000 with the figure): the price of a run-update on a typed
+#: formula (times its evaluation cost); a catalog surface's is measured (``update_price``)
 K_SWEEP = 0.010
 K_SWEEP_UPDATE = 1.35e-7
+#: CPU nanoseconds a run-update of a final-numbers-only engine call costs, per catalog surface
+#: and path through the kernel: tools/measure_engine_costs.py writes it (the one place for it)
+ENGINE_COSTS_FILE = Path(__file__).with_name("engine_costs.json")
+#: a run-update is priced at this many times its measured cost: the table holds medians, and
+#: the same call varies by up to ~10% on the shared 2-core machine (tests/test_budget.py
+#: measures a sample again and compares)
+COST_MARGIN = 1.1
 #: one Hessian evaluation (with what a second-order part does with it), per unit of the
 #: surface's ``hess_eval_cost``: Newton's update costs 49–73 ns more than gradient descent's
 #: on the catalog surfaces (bench/bench_engine.py's machine, issue 14), rounded up
@@ -92,6 +110,63 @@ def eval_cost(surface: Surface) -> float:
     the model reads it.  A typed formula's ``SurfaceKind.eval_cost`` (surfaces.formula: from its
     program's instructions and function calls); 1 for a catalog surface."""
     return float(getattr(surface.kind, "eval_cost", 1.0))
+
+
+@cache
+def engine_costs() -> dict[str, dict[str, Any]]:
+    """``ENGINE_COSTS_FILE``'s table: surface key → {"lanes": {lane_key: ns}, "per_run": ns}."""
+    return json.loads(ENGINE_COSTS_FILE.read_text(encoding="utf-8"))["surfaces"]
+
+
+def lane_key(o: Optimizer) -> str:
+    """What the lanes path's cost of ``o`` is looked up by: its m and σ parts, and "/wd" with
+    weight decay (that lane takes the longer way through an update)."""
+    return f"{o.m}/{o.sigma}" + ("/wd" if o.weight_decay != 0.0 else "")
+
+
+def update_price(
+    surface: Surface, optimizers: Iterable[Optimizer] | None = None, minibatch: bool = False
+) -> float:
+    """CPU seconds the sweep model charges for one run-update of a final-numbers-only engine
+    call of ``optimizers`` on ``surface`` (the costliest of them; None: not known).
+
+    A catalog surface: COST_MARGIN × its measured cost (``engine_costs``) — for an optimizer
+    whose runs advance in lanes (``optimizers.runner.lanes_path``) that of its pair of parts, or
+    the costliest pair measured there; for any other, for mini-batch runs (which go one after
+    another) and for unknown optimizers, the costliest of the per-run path.  Gaussian noise
+    takes the same path; the plans multiply its runs by NOISE_COST (it adds ~30 ns an update:
+    a sweep's price is at least 50 ns, see ``_sweep_unit``).  A typed formula (or a surface the
+    table lacks): K_SWEEP_UPDATE × its ``eval_cost``, the worst case measured on a catalog
+    surface."""
+    key = surface.kind.key
+    row = engine_costs().get(key) if key != "custom" else None
+    if row is None:
+        return K_SWEEP_UPDATE * eval_cost(surface)
+    lanes: dict[str, float] = row["lanes"]
+    worst = max(row["per_run"], *lanes.values())
+    opts = None if optimizers is None else list(optimizers)
+    if not opts or minibatch:
+        return COST_MARGIN * worst * 1e-9
+    costliest_lane = max(lanes.values())
+    ns = max(lanes.get(lane_key(o), costliest_lane) if lanes_path(o) else worst for o in opts)
+    return COST_MARGIN * ns * 1e-9
+
+
+def sweep_unit(
+    surface: Surface, optimizers: Iterable[Optimizer] | None = None, minibatch: bool = False
+) -> float:
+    """``u`` of the sweep model: ``update_price`` in units of K_SWEEP_UPDATE (a typed formula's
+    is its ``eval_cost``)."""
+    return update_price(surface, optimizers, minibatch) / K_SWEEP_UPDATE
+
+
+def _sweep_unit(
+    surface: Surface, optimizers: Iterable[Optimizer] | None, minibatch: bool, limit: float
+) -> float:
+    """``sweep_unit`` for a sweep, at least ``limit``/MAX_WORK a run-update: a sweep is one
+    engine call, which does at most MAX_WORK run-updates (optimizers.runner), so the bound cuts
+    a sweep before the engine would refuse it (the basin page splits its calls: no floor)."""
+    return max(sweep_unit(surface, optimizers, minibatch), limit / MAX_WORK / K_SWEEP_UPDATE)
 
 
 def hessian_rate(optimizers: Iterable[Optimizer]) -> float:
@@ -120,10 +195,18 @@ def race_model(e: float, n_runs: int, steps: int, hess: float = 0.0) -> float:
             + steps * hess * K_HESS)  # fmt: skip
 
 
-def sweep_model(e: float, n_runs: int, steps: int, hess: float = 0.0) -> float:
-    """The sweep model for an evaluation cost ``e`` and ``n_runs`` = optimizers × η (and
-    H = ``hess``, the Hessian evaluations of one update of all of them, see ``hess_cost``)."""
-    return K_SWEEP + n_runs * steps * K_SWEEP_UPDATE * e + steps * hess * K_HESS
+def engine_model(u: float, n_runs: int, steps: int, hess: float = 0.0) -> float:
+    """A final-numbers-only engine call of ``n_runs`` runs × ``steps`` updates, each run-update
+    at price ``u`` (``sweep_unit``), and H = ``hess`` Hessian evaluations per update of all the
+    runs (``hess_cost``): the sweep model without its figure (the basin page adds its own)."""
+    return n_runs * steps * K_SWEEP_UPDATE * u + steps * hess * K_HESS
+
+
+def sweep_model(u: float, n_runs: int, steps: int, hess: float = 0.0) -> float:
+    """The sweep model for a run-update's price ``u`` (``sweep_unit``) and ``n_runs`` =
+    optimizers × η (and H = ``hess``, the Hessian evaluations of one update of all of them, see
+    ``hess_cost``)."""
+    return K_SWEEP + engine_model(u, n_runs, steps, hess)
 
 
 def change_cost(
@@ -140,9 +223,11 @@ def sweep_cost(
 ) -> float:
     """Predicted CPU seconds of a sweep of ``n_opt`` optimizers × ``n_lr`` learning rates ×
     ``steps`` updates on ``surface`` (one engine call, final numbers only, and its figure);
-    ``optimizers``: the ``n_opt`` optimizers, when some may evaluate the Hessian."""
-    return sweep_model(eval_cost(surface), n_opt * n_lr, steps,
-                       n_lr * hess_cost(surface, optimizers))  # fmt: skip
+    ``optimizers``: the ``n_opt`` optimizers (their path through the kernel and their Hessians;
+    without them, the costliest update is assumed)."""
+    opts = list(optimizers)
+    return sweep_model(_sweep_unit(surface, opts or None, False, LIMIT), n_opt * n_lr, steps,
+                       n_lr * hess_cost(surface, opts))  # fmt: skip
 
 
 # -- the plan for one change ---------------------------------------------------------------------
@@ -208,11 +293,13 @@ def _plan(
     surface: Surface,
     limit: float,
     hess: float = 0.0,
+    unit: float | None = None,
 ) -> Plan:
     """The largest option ≤ ``asked`` whose cost fits, and the ways to fit all of it.
-    ``model(e, runs, steps, H)``; a chosen optimizer is ``per_opt`` runs; ``hess``: H of all
-    ``n`` optimizers (for fewer, in proportion: the average optimizer's share)."""
-    e = eval_cost(surface)
+    ``model(e, runs, steps, H)`` with e = ``unit`` (default: ``eval_cost(surface)``); a chosen
+    optimizer is ``per_opt`` runs; ``hess``: H of all ``n`` optimizers (for fewer, in
+    proportion: the average optimizer's share)."""
+    e = eval_cost(surface) if unit is None else unit
     h_one = hess / n if n else 0.0
 
     def cost(e: float, k: int, steps: int) -> float:
@@ -270,14 +357,18 @@ def sweep_plan(state: Any, n_lr: int, limit: float | None = None) -> Plan:
     opts = [p if isinstance(p, Optimizer) else preset(p) for p in state.presets
             if isinstance(p, Optimizer) or p in PRESETS]  # fmt: skip
     k = int(getattr(state, "seeds", 1))
-    noisy = NOISE_COST if getattr(state, "noise", None) is not None else 1
+    noise = getattr(state, "noise", None)
+    noisy = NOISE_COST if noise is not None else 1
     limit = LIMIT if limit is None else limit
     hess = n_lr * hess_cost(state.surface, opts)
+    # the path every run takes, when every optimizer is known (else the costliest)
+    e = _sweep_unit(state.surface, opts if len(opts) == len(state.presets) else None,
+                    bool(getattr(noise, "batch", 0)), limit)  # fmt: skip
     plan = _plan("sweep", sweep_model, n_lr * k * noisy, len(state.presets), state.steps,
-                 SWEEP_STEP_OPTIONS, state.surface, limit, k * hess)  # fmt: skip
+                 SWEEP_STEP_OPTIONS, state.surface, limit, k * hess, e)  # fmt: skip
     if k == 1:
         return plan
-    e, n = eval_cost(state.surface), len(state.presets)
+    n = len(state.presets)
     fit = [j for j in range(1, k)
            if sweep_model(e, n * n_lr * j * noisy, state.steps, j * hess) <= limit]  # fmt: skip
     return replace(plan, seeds=k, max_seeds=max(fit, default=0))
@@ -289,12 +380,17 @@ __all__ = [
     "OverBudget",
     "Plan",
     "change_cost",
+    "engine_costs",
+    "engine_model",
     "eval_cost",
     "hess_cost",
     "hessian_rate",
+    "lane_key",
     "race_model",
     "race_plan",
     "sweep_cost",
     "sweep_model",
     "sweep_plan",
+    "sweep_unit",
+    "update_price",
 ]

@@ -189,9 +189,12 @@ MAX_POWER_ROWS = 64
 MAX_POWER_CELLS = 2_000_000
 
 
-def _power_rows(opts: Sequence[Optimizer], steps: int) -> tuple[Array, NDArray[np.int64]]:
+def _power_rows(
+    opts: Sequence[Optimizer], steps: int, weights: Sequence[int] | None = None
+) -> tuple[Array, NDArray[np.int64]]:
     """The kernel's table of powers shared by several runs (``kernel.power_table``) and each
-    run's rows in it (−1: computed in the loop).  A value used by one run only gets no row."""
+    run's rows in it (−1: computed in the loop).  A value used by one run only gets no row.
+    ``weights``: how many runs each of ``opts`` stands for (``_distinct``; default 1 each)."""
     wants: list[tuple[int, int, float, bool]] = []  # (run, column, value, NAdam's ψ)
     for r, o in enumerate(opts):
         if o.m in _B1_M:
@@ -201,8 +204,8 @@ def _power_rows(opts: Sequence[Optimizer], steps: int) -> tuple[Array, NDArray[n
         if o.m == "nadam":
             wants.append((r, 2, float(o.momentum_decay), True))
     count: dict[tuple[float, bool], int] = {}
-    for _, _, v, nadam in wants:
-        count[v, nadam] = count.get((v, nadam), 0) + 1
+    for r, _, v, nadam in wants:
+        count[v, nadam] = count.get((v, nadam), 0) + (1 if weights is None else weights[r])
     keys = [k for k, n in count.items() if n > 1]
     keys = keys[: min(MAX_POWER_ROWS, MAX_POWER_CELLS // (steps + 1))]
     row = {k: i for i, k in enumerate(keys)}
@@ -212,6 +215,58 @@ def _power_rows(opts: Sequence[Optimizer], steps: int) -> tuple[Array, NDArray[n
     base = np.array([k[0] for k in keys], dtype=np.float64)
     nadam = np.array([k[1] for k in keys], dtype=np.bool_)
     return K.power_table(base, nadam, steps), ipw
+
+
+def lanes_path(o: Optimizer) -> bool:
+    """True when ``run`` advances this optimizer's runs many at once (``kernel._lanes``: the
+    lecture's parts, no reduce-on-plateau) unless they take mini-batches; False when they go
+    one after another.  The two paths cost differently per update (lab.budget)."""
+    return (M_CODE[o.m] in K._LANE_M and S_CODE[o.sigma] in K._LANE_S
+            and o.schedule.plateau_row()[0] == 0.0)  # fmt: skip
+
+
+def _distinct(opts: Sequence[Optimizer]) -> tuple[list[Optimizer], NDArray[np.int64], list[int]]:
+    """The distinct optimizer objects of a batch (by identity: the basin page and the
+    benchmarks pass one Optimizer for thousands of runs), each run's index among them, and how
+    many runs each stands for; the per-run tables are made once per distinct object."""
+    index: dict[int, int] = {}
+    uniq: list[Optimizer] = []
+    inv = np.empty(len(opts), dtype=np.int64)
+    for r, o in enumerate(opts):
+        i = index.get(id(o))
+        if i is None:
+            i = index[id(o)] = len(uniq)
+            uniq.append(o)
+        inv[r] = i
+    return uniq, inv, np.bincount(inv, minlength=len(uniq)).tolist()
+
+
+def _eta_rows(
+    uniq: Sequence[Optimizer], inv: NDArray[np.int64], steps: int, shared: NDArray[np.bool_]
+) -> tuple[Array, NDArray[np.int64]]:
+    """The kernel's η^t table and each run's row in it (``kernel.run_kernel``'s ``eta``,
+    ``ieta``): the runs marked ``shared`` (those ``kernel._lanes`` advances: it only reads η^t)
+    read one row per distinct optimizer; every other run gets a row of its own, which the
+    kernel may write (reduce-on-plateau, Adafactor, Rprop, Prodigy)."""
+    base = _eta_table(uniq, steps)
+    if shared.all():  # every run reads its optimizer's row
+        return base, inv
+    own = np.flatnonzero(~shared)
+    if own.size == inv.size:  # a row each
+        return base[inv], np.arange(inv.size)
+    used = np.zeros(len(uniq), dtype=np.bool_)
+    used[inv[shared]] = True
+    rows = np.flatnonzero(used)
+    row_of = np.full(len(uniq), -1, dtype=np.int64)
+    row_of[rows] = np.arange(rows.size)
+    ieta = row_of[inv]
+    ieta[own] = rows.size + np.arange(own.size)
+    return np.concatenate([base[rows], base[inv[own]]]), ieta
+
+
+def _one_row_each(ieta: NDArray[np.int64], eta: Array) -> bool:
+    """True when row r of ``eta`` is run r's (then it is the result's η^t as it is)."""
+    return eta.shape[0] == ieta.shape[0] and bool(np.all(ieta == np.arange(ieta.shape[0])))
 
 
 def _check_steps(steps: object, n_runs: int) -> int:
@@ -290,15 +345,26 @@ def run(
     R, T = len(opts), steps
     noise_table, noise_seed, per_run_noise = noise_arrays(noise, R)
     fe, ep, n_examples = _examples(surface, noise_table)
-    pw, ipw = _power_rows(opts, T)
-    eta = _eta_table(opts, T)
-    learns = "eta" in wanted and any(o.m == "prodigy" for o in opts)
-    eta_schedule = eta.copy() if learns else None
+    # the per-run tables, made once per distinct optimizer object
+    uniq, inv, counts = _distinct(opts)
+    each = len(uniq) == R  # no object shared: the tables are already per run
 
-    hp = np.array([[float(getattr(o, name)) for name in COLUMNS] for o in opts], dtype=np.float64)
-    mkind = np.array([M_CODE[o.m] for o in opts], dtype=np.int64)
-    skind = np.array([S_CODE[o.sigma] for o in opts], dtype=np.int64)
-    plateau = np.array([o.schedule.plateau_row() for o in opts], dtype=np.float64)
+    def per_run(a: NDArray[Any]) -> NDArray[Any]:
+        return a if each else a[inv]
+
+    pw, ipw = _power_rows(uniq, T, None if each else counts)
+    ipw = per_run(ipw)
+    hp = per_run(np.array([[float(getattr(o, name)) for name in COLUMNS] for o in uniq],
+                          dtype=np.float64))  # fmt: skip
+    mkind = per_run(np.array([M_CODE[o.m] for o in uniq], dtype=np.int64))
+    skind = per_run(np.array([S_CODE[o.sigma] for o in uniq], dtype=np.int64))
+    plateau = per_run(np.array([o.schedule.plateau_row() for o in uniq], dtype=np.float64))
+    # the runs the kernel advances in lanes (kernel.run_kernel's ``laned``): they share η^t rows
+    laned = per_run(np.array([lanes and lanes_path(o) for o in uniq], dtype=np.bool_))
+    laned = laned & (noise_table[:, 2] == 0.0)
+    eta, ieta = _eta_rows(uniq, inv, T, laned)
+    learns = "eta" in wanted and any(o.m == "prodigy" for o in uniq)
+    eta_schedule = eta[ieta] if learns else None
 
     def buf(name: str, *shape: int) -> Array:
         return np.empty(shape if name in wanted else (0,) * len(shape), dtype=np.float64)
@@ -323,7 +389,8 @@ def run(
         h, hsp = surface.kind.jit, surface.p
     _kernel(
         K.run_kernel,
-        surface.kind.jit, surface.p, h, hsp, fe, ep, n_examples, starts, eta, mkind, skind, hp,
+        surface.kind.jit, surface.p, h, hsp, fe, ep, n_examples, starts, eta, ieta, mkind, skind,
+        hp,
         plateau, noise_table,
         noise_seed, pw, ipw, bool(lanes), float(bound),
         -np.inf if target is None else float(target),
@@ -340,7 +407,7 @@ def run(
         hit=hit,
         final_theta=out_theta,
         final_loss=out_loss,
-        eta=eta if "eta" in wanted else None,
+        eta=None if "eta" not in wanted else eta if _one_row_each(ieta, eta) else eta[ieta],
         eta_schedule=eta_schedule,
         noise=per_run_noise,
         **{k: (v if k in wanted else None) for k, v in rec.items()},

@@ -117,3 +117,54 @@ def test_shared_powers_are_the_loops_own_bits_and_capped():
         alone = run(s, [opts[r]], steps=300, record=("theta", "sigma", "m"))
         for k in ("theta", "sigma", "m"):
             assert same_bits(getattr(alone, k)[0], getattr(batch, k)[r]), (r, k)
+
+
+def test_lanes_path_is_the_kernels_choice():
+    """runner.lanes_path (which runs share η^t rows; what lab.budget prices) agrees with the
+    kernel's own test for every preset, with and without reduce-on-plateau."""
+    from optimizers import PRESETS
+    from optimizers.kernel import _in_lanes
+    from optimizers.parts import M_CODE, S_CODE
+    from optimizers.runner import lanes_path
+
+    plateau = Schedule.make({"kind": "plateau"})
+    seen = set()
+    for name in PRESETS:
+        for o in (preset(name), Optimizer(m=preset(name).m, sigma=preset(name).sigma,
+                                          schedule=plateau)):  # fmt: skip
+            on = o.schedule.kind == "plateau"
+            assert lanes_path(o) == _in_lanes(M_CODE[o.m], S_CODE[o.sigma], on), (name, on)
+            seen.add(lanes_path(o))
+    assert seen == {True, False}
+    assert {n for n in PRESETS if lanes_path(preset(n))} == set(LANE_PRESETS)
+
+
+def test_one_optimizer_for_many_runs_shares_its_eta_row():
+    """The basin page's call: one Optimizer object for every run.  Lane runs read one η^t row;
+    runs whose η^t the loop writes (reduce-on-plateau, Prodigy, Rprop, Adafactor) keep a row each:
+    the numbers (η recorded too) are those of distinct objects and of runs one after another."""
+    from optimizers import runner
+
+    s = get_surface("himmelblau")
+    plateau = Schedule.make({"kind": "plateau", "factor": 0.5, "patience": 3})
+    shared = [preset("adam", lr=0.05), preset("gd", lr=0.01), preset("prodigy"),
+              Optimizer(m="adam", sigma="adam", lr=0.05, schedule=plateau),
+              preset("rprop", lr=0.01), preset("adafactor")]  # fmt: skip
+    opts = [shared[i % len(shared)] for i in range(3 * LANES)]
+    rng = np.random.default_rng(5)
+    starts = rng.uniform(-4.0, 4.0, (len(opts), 2))
+    same_obj = run(s, opts, start=starts, steps=300)
+    copies = [Optimizer(**{f: getattr(o, f) for f in o.__dataclass_fields__}) for o in opts]
+    distinct = run(s, copies, start=starts, steps=300)
+    slow = run(s, opts, start=starts, steps=300, lanes=False)
+    assert_same(same_obj, distinct)
+    assert_same(same_obj, slow)
+    assert same_obj.d is not None and np.any(same_obj.d[2 :: len(shared)] != 1.0)  # Prodigy's d
+    # the table the kernel got: one row per lane optimizer, one per other run
+    uniq, inv, counts = runner._distinct(opts)
+    assert len(uniq) == len(shared) and sum(counts) == len(opts)
+    laned = np.array([runner.lanes_path(o) for o in uniq])[inv]
+    eta, ieta = runner._eta_rows(uniq, inv, 300, laned)
+    assert eta.shape[0] == 2 + int((~laned).sum())
+    assert len(set(ieta[~laned].tolist())) == int((~laned).sum())
+    assert np.array_equal(eta[ieta], runner._eta_table(opts, 300))

@@ -307,7 +307,9 @@ def test_sweep_page_with_noise_and_8_seeds():
     curve = role(fig, "curve", 1)[0]
     ok = ~res.diverged[1]
     assert [y is not None for y in curve["y"]] == ok.tolist()
-    assert curve["customdata"] == [float(f"{v:.5g}") for v in res.final_loss[1].tolist()]
+    assert [c[0] for c in curve["customdata"]] == [
+        float(f"{v:.5g}") for v in res.final_loss[1].tolist()
+    ]  # (the mean over the seeds, then their least and greatest)
     # the widgets write the link: K 8 → 4, then noise off drops noise, seed and k
     at.slider(key="sw_noise_k").set_value(4).run()
     assert not at.exception
