@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .colors import ARROW_COLORS
+from .colors import ARROW_COLORS, rgba
 from .i18n import t
 from .simulate import RunView, Trajectories
 
@@ -43,10 +43,12 @@ VISIBLE = 0.02
 BOX = 0.07
 #: an arrow's head: this fraction of its length, at most HEAD_MAX of the side, ±HEAD_ANGLE
 HEAD, HEAD_MAX, HEAD_ANGLE = 0.3, 0.03, math.radians(26)
+#: the σ box is filled, this opaque (in its line's colour): a flat box still reads as an area
+BOX_FILL = 0.16
 #: the parts drawn, in drawing order (the box under the arrows, the step on top)
 KINDS = ("sigma", "g", "m", "step")
 STYLES = {
-    "sigma": {"width": 1.8, "dash": "dot"},
+    "sigma": {"width": 2.0, "dash": "dot"},
     "g": {"width": 2.2, "dash": "solid"},
     "m": {"width": 2.2, "dash": "dash"},
     "step": {"width": 4.0, "dash": "solid"},
@@ -195,14 +197,20 @@ def layer(traj: Trajectories, which: tuple[int, ...], side: float, lang: str) ->
     for n, r in enumerate(runs):
         parts = shapes(r, 0, sc, side)
         for kind in KINDS:
+            color = r.color if len(runs) > 1 else ARROW_COLORS[kind]
             traces.append({
                 "type": "scatter", "mode": "lines", "x": _round(parts[kind][0]),
                 "y": _round(parts[kind][1]), "name": names[kind],
                 "legendgroup": f"arrows.{kind}", "showlegend": n == 0, "hoverinfo": "skip",
-                "line": {"color": r.color if len(runs) > 1 else ARROW_COLORS[kind], **STYLES[kind]},
+                "line": {"color": color, **STYLES[kind]}, **style_fill(kind, color),
                 "meta": {"moving": "shape", "role": f"arrow.{kind}", "run": traj.runs.index(r)},
             })  # fmt: skip
     return ArrowLayer(runs, sc, side, tuple(traces), names)
+
+
+def style_fill(kind: str, color: str) -> dict[str, Any]:
+    """The σ box's fill (``{}`` for the arrows)."""
+    return {"fill": "toself", "fillcolor": rgba(color, BOX_FILL)} if kind == "sigma" else {}
 
 
 def side_of(traj: Trajectories) -> float:

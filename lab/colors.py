@@ -37,3 +37,9 @@ def run_colors(presets: list[str] | tuple[str, ...]) -> list[str]:
             c = next(spare, "#000000")
         out.append(c)
     return out
+
+
+def rgba(color: str, alpha: float) -> str:
+    """``#rrggbb`` as ``rgba(r,g,b,alpha)``."""
+    r, g, b = (int(color[k : k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"

@@ -13,7 +13,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .arrows import KINDS, STYLES, Scales, arrow, box, legend_names, nice_below, scales, side_of
+from .arrows import (
+    KINDS,
+    STYLES,
+    Scales,
+    arrow,
+    box,
+    legend_names,
+    nice_below,
+    scales,
+    side_of,
+    style_fill,
+)
 from .colors import ARROW_COLORS
 from .figures import FONT, _path_style, _r, box_picture, surface_picture
 from .i18n import t
@@ -80,6 +91,7 @@ def step_figure(traj: Trajectories, r: int, nums: Any, lang: str, zoom: bool = F
         data.append({
             "type": "scatter", "mode": "lines", "x": xs, "y": ys, "name": names[kind],
             "hoverinfo": "skip", "line": {"color": ARROW_COLORS[kind], **STYLES[kind]},
+            **style_fill(kind, ARROW_COLORS[kind]),
             "meta": {"role": f"arrow.{kind}"},
         })  # fmt: skip
     theta_word = t("fig.theta_t", lang, t=nums.t)

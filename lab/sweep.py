@@ -54,7 +54,7 @@ from optimizers.noise import Noise
 from surfaces import Surface, SurfaceError
 
 from . import theory
-from .colors import run_colors
+from .colors import rgba, run_colors
 from .figures import FONT, LOG, _legend_rows, fmt
 from .i18n import t
 from .plaintext import plotly_literal
@@ -500,12 +500,6 @@ def eta_limit_line(
     return line, label
 
 
-def _rgba(color: str, alpha: float) -> str:
-    """``#rrggbb`` as ``rgba(r,g,b,alpha)``."""
-    r, g, b = (int(color[k : k + 2], 16) for k in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
 def _band(res: SweepResult, ax: _Axis, x: list[float], i: int, name: str) -> dict[str, Any]:
     """Optimizer ``i``'s spread over the seeds: the least to the greatest final loss, a closed
     area for every stretch of η its curve is drawn (stretches apart by None: gaps stay gaps),
@@ -539,7 +533,7 @@ def _band(res: SweepResult, ax: _Axis, x: list[float], i: int, name: str) -> dic
     color = res.colors[i]
     return {
         "type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself",
-        "fillcolor": _rgba(color, 0.18), "line": {"width": 0, "color": color},
+        "fillcolor": rgba(color, 0.18), "line": {"width": 0, "color": color},
         "name": name, "legendgroup": name, "showlegend": False, "hoverinfo": "skip",
         "connectgaps": False, "meta": {"role": "band", "optimizer": i},
     }  # fmt: skip
