@@ -4,7 +4,7 @@
 
 For each case (surface × optimizer at an η that shows its basins): the CPU time (this thread's:
 what lab.budget bounds) of the engine call with the classification (lab.basins.basins) and of
-the figure (lab.basins.basin_figure), their wall time, what lab.basins.basin_cost predicts for
+the figure (lab.basin_figure.basin_figure), their wall time, what lab.basins.basin_cost predicts for
 the same change (each run-update at its measured price for that surface and the optimizer's
 path through the engine, lab/engine_costs.json) and whether the page runs it whole or what the
 budget cuts it to.  The issue's target: 64 × 64 starts × 2,000 updates within the per-change
@@ -24,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lab import budget
-from lab.basins import basin_cost, basin_figure, basin_plan, basins
+from lab.basin_figure import basin_figure
+from lab.basins import basin_cost, basin_plan, basins
 from lab.urlstate import BASIN_GRID_OPTIONS, SWEEP_STEP_OPTIONS
 from optimizers import preset
 from surfaces import get_surface

@@ -23,6 +23,12 @@ SURFACE_LOW = (246, 246, 244)  # low loss: near white (the lecture's "grey lowla
 SURFACE_MID = (243, 224, 196)
 SURFACE_HIGH = (226, 160, 140)  # high loss: pale red ("red highlands")
 ISOLINE_DARKEN = 0.78
+#: the basins' colours (the presets' Okabe–Ito based ones, in an order where neighbours differ)
+BASIN_COLORS = tuple(
+    PRESET_COLORS[k]
+    for k in ("adam", "rmsprop", "adagrad", "rms", "rmsprop_lecture", "adamw", "nadam", "radam",
+              "momentum", "nesterov")
+)  # fmt: skip
 #: the arrows of one run's update on the surface (lab.arrows; with several runs, run colours)
 ARROW_COLORS = {"sigma": "#444444", "g": "#D55E00", "m": "#0072B2", "step": "#111111"}
 

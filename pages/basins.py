@@ -16,7 +16,8 @@ from typing import Any
 import streamlit as st
 
 from lab import fairness, urlstate
-from lab.basins import BasinResult, basin_figure, basins, cell_outcome, pick_trace, plan_for
+from lab.basin_figure import basin_figure, cell_outcome, pick_trace
+from lab.basins import BasinResult, basins, plan_for
 from lab.budget import OverBudget
 from lab.chart import chart, clicked
 from lab.controls import _catalog_surface, _formula_widgets, chosen_surface

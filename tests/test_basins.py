@@ -15,6 +15,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from lab import urlstate
+from lab.basin_figure import basin_figure, class_color, picture
 from lab.basins import (
     DIVERGED,
     MIN_CUT_N,
@@ -23,12 +24,9 @@ from lab.basins import (
     R_FRACTION,
     UNDEFINED,
     basin_cost,
-    basin_figure,
     basin_plan,
     basins,
     cell_centres,
-    class_color,
-    picture,
     plan_for,
     target_of,
 )
