@@ -10,7 +10,7 @@ import streamlit as st
 
 from lab.chart import preload
 from lab.i18n import t
-from lab.navigation import use_navigation
+from lab.navigation import CHART_PAGES, preloaded, use_navigation
 from lab.page import language_switch, page_done
 
 use_navigation()
@@ -32,8 +32,9 @@ PAGES = [
 ]  # fmt: skip
 
 page = st.navigation(PAGES)
-# the pages drawn with lab.chart
-if page.url_path in ("", "lecture", "playground", "sweep", "basins"):
-    preload()  # its plotly.js, fetched while the page's script runs (the class page: its own)
+# the pages drawn with lab.chart: its plotly.js, fetched while the page's script runs (the class
+# page: its own), unless the page's HTML had them loaded already (lab.serve; its cookie says so)
+if page.url_path in CHART_PAGES and not preloaded():
+    preload()
 page.run()
 page_done()  # (not after st.stop(): a page that ended at its first chart comes again)

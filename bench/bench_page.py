@@ -1,6 +1,7 @@
 """Playground benchmark: figure sizes, server time per rerun, and what a browser sees.
 
     .venv/bin/python bench/bench_page.py [--repeat 5] [--deploy-repeat 3] [--no-browser]
+    .venv/bin/python bench/bench_page.py --only play3d [--repeat 5]   (the 3-D view's Play)
 
 Budgets (issue 3): figure JSON ≤ 300 KB for the default view and ≤ 1 MB for 100,000 updates ×
 4 optimizers; server time per rerun ≤ 150 ms for the default view; in headless Chromium the
@@ -112,9 +113,12 @@ def start_server(
     """A server on a free port: ``launcher`` "streamlit" (``streamlit run``) or "lab.serve" (the
     run scripts' and the image's: ``streamlit run`` with the warm-up thread)."""
     port = free_port()
+    # (no file watcher, as deployed — the image, run_two.sh, lab.serve: it delays a session's
+    # first message by ~0.2 s, the app's and the reference's alike)
     cmd = [sys.executable, "-m", launcher, *(["run"] if launcher == "streamlit" else []), script,
            "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]  # fmt: skip
     out = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})  # fmt: skip
@@ -341,6 +345,62 @@ def _browser_runs(b, url: str, ref_url: str, repeat: int, loads_only: bool = Fal
            "×", "≤ 1.2")  # fmt: skip
 
 
+#: the 3-D view (lab.figure3d) of the default Playground's runs, on the chart test page
+PLAY3D = "tests/apps/chart_app.py"
+GD3 = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g._esl && g._esl.gl3d)"
+
+
+def play3d(repeat: int) -> None:
+    """▶ Play in the 3-D view (issue 12): the frame rate against the browser's idle rate in the
+    same page (≥ 0.8×) and the 200 frames' time against one frame per idle refresh (≤ 1.2×), at
+    1440 × 900 and on a phone's 390 × 844 (2× pixels), software GL (``--disable-gpu``)."""
+    from playwright.sync_api import sync_playwright
+
+    print(f"-- 3-D Play (load average {load_average()})", flush=True)
+    proc, url = start_server(PLAY3D)
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            for name, query, screen in (
+                ("desktop 1440 × 900", "", {"viewport": {"width": 1440, "height": 900}}),
+                ("phone 390 × 844", "&phone=1", {"viewport": {"width": 390, "height": 844},
+                                                 "is_mobile": True, "has_touch": True,
+                                                 "device_scale_factor": 2}),
+            ):  # fmt: skip
+                fps, idle, durations, drawn = [], [], [], []
+                for _ in range(repeat):
+                    page = b.new_page(**screen)
+                    t0 = time.perf_counter()
+                    page.goto(url + "/?fig=3d" + query)
+                    page.wait_for_function(f"{GD3} && {GD3}._fullLayout", timeout=90_000)
+                    drawn.append(time.perf_counter() - t0)
+                    page.wait_for_timeout(800)
+                    page.mouse.move(2, 2)  # (the pointer off the scene)
+                    idle.append(page.evaluate(IDLE))
+                    page.evaluate(WATCH.replace(PLOT, GD3))
+                    page.locator(".esl-play").first.click()
+                    n_frames = len(page.evaluate(f"{GD3}._esl.names"))
+                    page.wait_for_function(f"window._fr.length >= {n_frames}", timeout=60_000)
+                    fr = page.evaluate("window._fr")
+                    span = (fr[-1] - fr[0]) / 1000
+                    fps.append((len(fr) - 1) / span)
+                    durations.append(span / ((len(fr) - 1) / idle[-1]))
+                    page.close()
+                report(f"3-D, {name}: chart drawn after load (gl3d bundle)",
+                       1e3 * statistics.median(drawn), "ms")  # fmt: skip
+                report(f"3-D, {name}: idle frame rate", statistics.median(idle), "fps")
+                report(f"3-D, {name}: ▶ Play frames per second", statistics.median(fps), "fps")
+                rates = [f / i for f, i in zip(fps, idle, strict=True)]
+                report(f"3-D, {name}: Play frame rate / idle", statistics.median(rates), "×",
+                       "≥ 0.8")  # fmt: skip
+                report(f"3-D, {name}: 200 frames / designed time", statistics.median(durations),
+                       "×", "≤ 1.2")  # fmt: skip
+            b.close()
+    finally:
+        stop_server(proc)
+    print(f"-- load average after: {load_average()}", flush=True)
+
+
 def _deploy_runs(b, repeat: int) -> None:
     """The first Playground chart of a freshly started server with an empty Numba cache (a new
     deploy), the visitor arriving as soon as the server answers, against the next visitor's
@@ -377,7 +437,12 @@ def main() -> None:
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--loads-only", action="store_true",
                     help="only the first-chart ratios (fresh browser, reload)")  # fmt: skip
+    ap.add_argument("--only", choices=["play3d"],
+                    help="only this measurement (play3d: ▶ Play in the 3-D view)")  # fmt: skip
     args = ap.parse_args()
+    if args.only == "play3d":
+        play3d(args.repeat)
+        return
     if not args.loads_only:
         sizes()
         server(args.repeat)

@@ -1,5 +1,5 @@
 """One update drawn on the surface: arrows for the gradient g^t, the direction m^t and the step
-Δθ^t = −(η^t/σ_i^t)·m_i^t, and a box for σ^t, at the point θ^t of each frame (lab.simulate's
+Δθ^t = −(η^t/σ_i^t)·m_i^t, and σ^t as two bars, at the point θ^t of each frame (lab.simulate's
 ``FrameUpdates``).  Pure geometry and Plotly traces; lab.figures adds them to the race.
 
 Scales (one per figure, stated in the legend):
@@ -11,8 +11,10 @@ Scales (one per figure, stated in the legend):
   of the view;
 - Δθ is drawn at true scale (it ends where the run went) when a long one is at least
   ``VISIBLE`` of that side; else magnified like g and m (and said so);
-- the σ box's half-widths are σ_1 and σ_2 times one scale (a large σ ``BOX`` of the side):
-  the wider the box along an axis, the smaller the step along it.
+- σ is a cross of two capped bars through θ^t, along θ_1 half as long as σ_1 times one scale,
+  along θ_2 as σ_2 (a large σ ``BOX`` of the side): the longer the bar along an axis, the
+  smaller the step along it.  (A box would do, but σ_2 is often a hundredth of σ_1 and the box
+  a line; the bars' caps, ``CAP`` of the side, keep a short bar readable.)
 
 An arrow is a shaft and a two-stroke head, one polyline with ``None`` between the strokes;
 a vector that is zero or not finite draws nothing.
@@ -27,9 +29,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .colors import ARROW_COLORS, rgba
+from .colors import ARROW_COLORS
 from .i18n import t
 from .simulate import RunView, Trajectories
+from .urlstate import ARROW_KINDS
 
 Array = NDArray[np.float64]
 
@@ -39,16 +42,15 @@ ARROW = 0.22
 TYPICAL = 0.9
 #: Δθ is drawn at true scale when its longest is at least this fraction of the side
 VISIBLE = 0.02
-#: the widest σ box's half-width, as a fraction of the side
-BOX = 0.07
+#: a long σ bar's half-length, as a fraction of the side; its caps' half-length
+BOX = 0.1
+CAP = 0.012
 #: an arrow's head: this fraction of its length, at most HEAD_MAX of the side, ±HEAD_ANGLE
 HEAD, HEAD_MAX, HEAD_ANGLE = 0.3, 0.03, math.radians(26)
-#: the σ box is filled, this opaque (in its line's colour): a flat box still reads as an area
-BOX_FILL = 0.16
-#: the parts drawn, in drawing order (the box under the arrows, the step on top)
-KINDS = ("sigma", "g", "m", "step")
+#: the parts drawn, in drawing order (σ's bars under the arrows, the step on top)
+KINDS = ARROW_KINDS
 STYLES = {
-    "sigma": {"width": 2.0, "dash": "dot"},
+    "sigma": {"width": 2.2, "dash": "solid"},
     "g": {"width": 2.2, "dash": "solid"},
     "m": {"width": 2.2, "dash": "dash"},
     "step": {"width": 4.0, "dash": "solid"},
@@ -58,7 +60,7 @@ STYLES = {
 @dataclass(frozen=True)
 class Scales:
     """Data units per unit of each part: g and m (``vec``), Δθ (``step``: 1 is true scale),
-    σ (``sigma``: a box's half-width per unit of σ)."""
+    σ (``sigma``: a bar's half-length per unit of σ)."""
 
     vec: float
     step: float
@@ -116,11 +118,17 @@ def arrow(x: float, y: float, dx: float, dy: float, side: float) -> tuple[list, 
     return [x, tx, None, lx, tx, rx], [y, ty, None, ly, ty, ry]
 
 
-def box(x: float, y: float, hx: float, hy: float) -> tuple[list, list]:
-    """The closed polyline of the box of half-widths (hx, hy) around (x, y)."""
+def bars(x: float, y: float, hx: float, hy: float, side: float) -> tuple[list, list]:
+    """σ's cross at (x, y): a bar of half-length ``hx`` along θ_1 and one of ``hy`` along θ_2,
+    each with a cap across each end (half-length CAP × ``side``); strokes apart by None."""
     if not all(math.isfinite(v) for v in (x, y, hx, hy)) or (hx == 0 and hy == 0):
         return [], []
-    return ([x - hx, x + hx, x + hx, x - hx, x - hx], [y - hy, y - hy, y + hy, y + hy, y - hy])
+    c = CAP * side
+    xs = [x - hx, x + hx, None, x - hx, x - hx, None, x + hx, x + hx, None,
+          x, x, None, x - c, x + c, None, x - c, x + c]  # fmt: skip
+    ys = [y, y, None, y - c, y + c, None, y - c, y + c, None,
+          y - hy, y + hy, None, y - hy, y - hy, None, y + hy, y + hy]  # fmt: skip
+    return xs, ys
 
 
 def shapes(r: RunView, k: int, sc: Scales, side: float) -> dict[str, tuple[list, list]]:
@@ -131,7 +139,7 @@ def shapes(r: RunView, k: int, sc: Scales, side: float) -> dict[str, tuple[list,
     x, y = (float(v) for v in u.theta[k])
     g, m, st, sg = u.grad[k], u.m[k], u.step[k], u.sigma[k]
     return {
-        "sigma": box(x, y, sc.sigma * abs(float(sg[0])), sc.sigma * abs(float(sg[1]))),
+        "sigma": bars(x, y, sc.sigma * abs(float(sg[0])), sc.sigma * abs(float(sg[1])), side),
         "g": arrow(x, y, sc.vec * float(g[0]), sc.vec * float(g[1]), side),
         "m": arrow(x, y, sc.vec * float(m[0]), sc.vec * float(m[1]), side),
         "step": arrow(x, y, sc.step * float(st[0]), sc.step * float(st[1]), side),
@@ -177,40 +185,44 @@ class ArrowLayer:
     sc: Scales
     side: float
     traces: tuple[dict[str, Any], ...]
-    names: dict[str, str]
+    names: dict[str, str]  # of the parts drawn
+    kinds: tuple[str, ...] = KINDS
 
     def frame(self, k: int) -> list[dict[str, Any]]:
         out = []
         for r in self.runs:
             parts = shapes(r, k, self.sc, self.side)
             out.extend({"x": _round(parts[kind][0]), "y": _round(parts[kind][1])}
-                       for kind in KINDS)  # fmt: skip
+                       for kind in self.kinds)  # fmt: skip
         return out
 
 
-def layer(traj: Trajectories, which: tuple[int, ...], side: float, lang: str) -> ArrowLayer:
-    """The arrows of the runs ``which`` (indices into ``traj.runs``; others ignored)."""
+def only(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """The parts ``kinds`` asks for, in drawing order (none asked: all of them)."""
+    return tuple(k for k in KINDS if k in kinds) or KINDS
+
+
+def layer(traj: Trajectories, which: tuple[int, ...], side: float, lang: str,
+          kinds: tuple[str, ...] = KINDS) -> ArrowLayer:  # fmt: skip
+    """The arrows of the runs ``which`` (indices into ``traj.runs``; others ignored): the parts
+    ``kinds`` (of KINDS; none: all)."""
+    kinds = only(kinds)
     runs = tuple(traj.runs[i] for i in sorted(set(which)) if 0 <= i < len(traj.runs))
     sc = scales(list(runs), side)
-    names = legend_names(sc, lang)
+    names = {k: v for k, v in legend_names(sc, lang).items() if k in kinds}
     traces = []
     for n, r in enumerate(runs):
         parts = shapes(r, 0, sc, side)
-        for kind in KINDS:
+        for kind in kinds:
             color = r.color if len(runs) > 1 else ARROW_COLORS[kind]
             traces.append({
                 "type": "scatter", "mode": "lines", "x": _round(parts[kind][0]),
                 "y": _round(parts[kind][1]), "name": names[kind],
                 "legendgroup": f"arrows.{kind}", "showlegend": n == 0, "hoverinfo": "skip",
-                "line": {"color": color, **STYLES[kind]}, **style_fill(kind, color),
+                "line": {"color": color, **STYLES[kind]},
                 "meta": {"moving": "shape", "role": f"arrow.{kind}", "run": traj.runs.index(r)},
             })  # fmt: skip
-    return ArrowLayer(runs, sc, side, tuple(traces), names)
-
-
-def style_fill(kind: str, color: str) -> dict[str, Any]:
-    """The σ box's fill (``{}`` for the arrows)."""
-    return {"fill": "toself", "fillcolor": rgba(color, BOX_FILL)} if kind == "sigma" else {}
+    return ArrowLayer(runs, sc, side, tuple(traces), names, kinds)
 
 
 def side_of(traj: Trajectories) -> float:
@@ -219,8 +231,11 @@ def side_of(traj: Trajectories) -> float:
     return max(x1 - x0, y1 - y0)
 
 
-def caption(traj: Trajectories, which: tuple[int, ...], lang: str) -> str:
+def caption(traj: Trajectories, which: tuple[int, ...], lang: str,
+            kinds: tuple[str, ...] = KINDS) -> str:  # fmt: skip
     """What the arrows show, said under the chart (with whether Δθ is at true scale)."""
+    if only(kinds) == ("sigma",):
+        return t("arrows.caption_sigma", lang)
     runs = [traj.runs[i] for i in sorted(set(which)) if 0 <= i < len(traj.runs)]
     sc = scales(runs, side_of(traj))
     note = t("arrows.step_note_true" if sc.step == 1 else "arrows.step_note_scaled", lang)

@@ -49,6 +49,14 @@ DIVERGED, NONE, OTHER, UNDEFINED = -1, -2, -3, -4
 #: and the contour lines (times the surface's evaluation cost): bench/bench_basins.py, rounded up
 K_CELL = 5.0e-6
 K_CONTOURS = 0.015
+#: one click each on the page: why the start and η matter (surfaces with many minima):
+#: (surface, preset, η)
+EXAMPLES = {
+    "himmelblau_gd": ("himmelblau", "gd", 0.01),  # four clean basins
+    "himmelblau_momentum": ("himmelblau", "momentum", 0.01),  # the same, borders frayed
+    "camel_gd": ("six_hump_camel", "gd", 0.05),  # shallow minima catch the runs near them
+    "rastrigin_momentum": ("rastrigin", "momentum", 0.001),  # a minimum at every ripple
+}
 #: the fewest starts a side the budget cuts a grid to before it cuts updates instead
 MIN_CUT_N = 16
 
@@ -345,6 +353,7 @@ def basin_plan(
 
 __all__ = [
     "DIVERGED",
+    "EXAMPLES",
     "NONE",
     "OTHER",
     "UNDEFINED",

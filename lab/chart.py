@@ -28,6 +28,13 @@ export (lab.exports) plays with plotly.js's own animation.  ``payload`` turns a 
 what the component needs: the figure without frames and animation controls, and the animation
 as one compact array per moving trace.
 
+A figure with a 3-D scene (lab.figure3d; ``is_3d``) is drawn with plotly.js's gl3d bundle
+(vendored beside the basic one, npm ``plotly.js-gl3d-dist-min``, the same version), which
+chart.js loads only then: the 2-D pages never fetch it.  ▶ Play moves its markers in the same
+overlay, projected with the scene's camera: a frame redraws nothing in WebGL (in software GL a
+redraw of the scene cost 50–200 ms).  Moving shapes (arrows, boxes: ``is_shape``) are sent as
+their whole polyline per frame.
+
 The component's files are served by Streamlit from ``chart_assets/`` (same origin: the CSP's
 ``script-src 'self'`` holds, nothing is evaluated from a string).
 """
@@ -142,11 +149,20 @@ def payload(fig: dict[str, Any], config: dict[str, Any] | None = None) -> str:
     out: dict[str, Any] = {"config": config}
     if frames:
         traces = list(frames[0]["traces"])
+        data = fig.get("data") or []
+        shape = [is_shape(data[i]) if i < len(data) else False for i in traces]
         xs: list[list[Any]] = [[] for _ in traces]
         ys: list[list[Any]] = [[] for _ in traces]
+        zs: list[list[Any]] = [[] for _ in traces]  # (a 3-D figure's markers)
         trail = [0] * len(traces)
         for f in frames:
             for n, d in enumerate(f["data"]):
+                if "z" in d:
+                    zs[n].append((d.get("z") or [None])[-1])
+                if shape[n]:  # the whole polyline of this frame (None: a gap between strokes)
+                    xs[n].append(list(d.get("x") or []))
+                    ys[n].append(list(d.get("y") or []))
+                    continue
                 x, y = d.get("x") or [None], d.get("y") or [None]
                 xs[n].append(x[-1])
                 ys[n].append(y[-1])
@@ -164,16 +180,20 @@ def payload(fig: dict[str, Any], config: dict[str, Any] | None = None) -> str:
         labels = [b["label"] for b in buttons]
         out["anim"] = {
             "traces": traces, "names": [f["name"] for f in frames], "x": xs, "y": ys,
-            "trail": trail,
+            "trail": trail, "shape": shape,
             "labels": {"play": labels[0] if labels else "▶", "slow": labels[1] if len(labels) > 2
                        else "▶ ½", "pause": labels[-1] if labels else "⏸", "prefix": prefix},
             "ms": {"play": ms[0], "slow": ms[1] if len(ms) > 1 else 3 * ms[0]},
         }  # fmt: skip
+        if any(zs):
+            out["anim"]["z"] = zs
         # The HTML controls replace Plotly's: their room at the bottom is not needed.
         layout["updatemenus"] = [m for m in layout.get("updatemenus") or [] if m is not menu]
         layout["sliders"] = [s for s in layout.get("sliders") or [] if s not in sliders]
         layout["margin"] = _short_bottom(layout.get("margin"))
     out["figure"] = {"data": [_hover_points(tr) for tr in fig.get("data") or []], "layout": layout}
+    if is_3d(fig):
+        out["gl3d"] = True  # drawn with plotly.js's gl3d bundle (chart.js loads it then)
     if alt:
         other = dict(alt["layout"])
         if frames and other.get("margin"):
@@ -187,6 +207,31 @@ def payload(fig: dict[str, Any], config: dict[str, Any] | None = None) -> str:
         return json.dumps(out, separators=(",", ":"), allow_nan=False)
     except ValueError:  # a NaN or an infinity: JSON has none (the browser's parser refuses them)
         return json.dumps(_finite(out), separators=(",", ":"), allow_nan=False)
+
+
+#: ``meta`` of a moving trace that is a whole shape in each frame (an arrow, a box), not a head
+#: with a trail: ``{"moving": "shape"}`` on its entry in ``fig["data"]``
+SHAPE = "shape"
+
+
+def is_shape(trace: dict[str, Any]) -> bool:
+    """Whether ``trace`` (an entry of a figure's ``data``) moves as a whole polyline per frame
+    (``meta: {"moving": "shape"}``): its points in a frame are the whole shape of that frame,
+    strokes separated by ``None`` (an arrow's shaft and the two strokes of its head; a box)."""
+    meta = trace.get("meta")
+    return isinstance(meta, dict) and meta.get("moving") == SHAPE
+
+
+#: trace types plotly.js's basic bundle does not have, its gl3d bundle does (``GL3D_JS``)
+GL3D_TYPES = frozenset(("surface", "scatter3d", "mesh3d", "cone", "streamtube", "isosurface",
+                        "volume"))  # fmt: skip
+GL3D_JS = "plotly-gl3d-4.1.1.min.js"  # chart_assets/; chart.js loads it for a 3-D figure
+
+
+def is_3d(fig: dict[str, Any]) -> bool:
+    """Whether ``fig`` has a 3-D scene (a trace of ``GL3D_TYPES``): chart.js draws it with
+    plotly.js's gl3d bundle, loaded only then, and plays it by moving its markers."""
+    return any((tr.get("type") or "scatter") in GL3D_TYPES for tr in fig.get("data") or [])
 
 
 def _hover_points(trace: dict[str, Any]) -> dict[str, Any]:
@@ -305,7 +350,8 @@ def elements(at: Any) -> list[Any]:
 
 def figure_of(element: Any) -> dict[str, Any]:
     """The figure a chart element draws, its animation as plotly.js frames again (each frame
-    the moving traces' points: a head and its trail, as lab.figures makes them)."""
+    the moving traces' points: a head and its trail, or a shape's whole polyline, as
+    lab.figures makes them)."""
     data = json.loads(element.proto.json)
     spec = json.loads(data.removeprefix(NOTIFY))
     fig = dict(spec["figure"])
@@ -314,9 +360,15 @@ def figure_of(element: Any) -> dict[str, Any]:
         frames = []
         for k, name in enumerate(anim["names"]):
             data = []
+            shape = anim.get("shape") or [False] * len(anim["trail"])
             for n, trail in enumerate(anim["trail"]):
+                if shape[n]:  # the frame's whole polyline
+                    data.append({"x": anim["x"][n][k], "y": anim["y"][n][k]})
+                    continue
                 lo = max(0, k - trail)
                 data.append({"x": anim["x"][n][lo : k + 1], "y": anim["y"][n][lo : k + 1]})
+                if "z" in anim:
+                    data[-1]["z"] = anim["z"][n][lo : k + 1]
             frames.append({"name": name, "data": data, "traces": anim["traces"]})
         fig["frames"] = frames
         fig["anim"] = anim  # with the Play, Slow and Pause buttons' labels

@@ -15,8 +15,12 @@ from typing import Any
 import streamlit as st
 
 from . import fairness, urlstate
+from .basin_figure import basin_figure
+from .basins import BasinResult, basins
+from .basins import plan_for as basin_plan_for
 from .budget import OverBudget, race_plan
 from .fairrace import FairRace, race_from_key
+from .figure3d import race_figure_3d
 from .figures import VARIANTS, WIDE, adaptive_figure, fmt_lr, prebuilt, race_figure
 from .i18n import t
 from .simulate import Trajectories, simulate
@@ -67,8 +71,11 @@ def build_race(
     labels = labels or run_labels(s.runs, s.lang)
     if traj is None:
         traj = simulate(s.surface, s.runs, s.start_point, s.steps, labels=labels, noise=s.noise)
-    fig = prebuilt(race_figure(traj, log_y=s.log_y, lang=s.lang, variant=variant,
-                               arrows=s.arrows))  # fmt: skip
+    if s.view3d:  # the surface in 3-D (no arrows there: they are drawn on the map)
+        fig = prebuilt(race_figure_3d(traj, s.lang, log_z=s.view3d == "log", variant=variant))
+    else:
+        fig = prebuilt(race_figure(traj, log_y=s.log_y, lang=s.lang, variant=variant,
+                                   arrows=s.arrows, arrow_kinds=s.arrow_kinds))  # fmt: skip
     return traj, fig, prebuilt(adaptive_figure(traj, lang=s.lang, variant=variant))
 
 
@@ -152,3 +159,38 @@ def step_numbers(settings: urlstate.Settings, r: int, t: int) -> Any:
     """``stepthrough.update_numbers(settings, r, t)``: cached per (settings, run, update); a miss
     waits for the session's turn (lab.fairness)."""
     return fairness.call(_step_numbers, query_key(settings), int(r), int(t))
+
+
+# -- the Basins page -------------------------------------------------------------------------
+#: what a basin grid's engine call depends on (not the colouring, the picked start, the language)
+BASIN_KEYS = ("surface", "sp", "f", "view", "opt", "steps", "n", "tol")
+
+
+def basin_key(q: dict[str, Any]) -> str:
+    """What the engine call depends on (not the colouring, the picked start, the language)."""
+    return json.dumps({k: v for k, v in q.items() if k in BASIN_KEYS}, sort_keys=True)
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _basin_grid(key: str) -> BasinResult:
+    """One engine call (N² runs, final numbers only) per distinct settings, within the server's
+    per-change bound (a coarser grid or fewer updates, or ``OverBudget``) and in the session's
+    turn (lab.fairness).  Bounded: 16 entries of at most ~1 MB (128 × 128 cells)."""
+    s, _ = urlstate.parse_basins(json.loads(key))
+    plan = basin_plan_for(s)
+    if plan.refused:
+        raise OverBudget(plan)  # type: ignore[arg-type]
+    with fairness.slot():
+        return basins(s.surface, s.optimizer, plan.n, plan.steps, s.tol)
+
+
+def basin_grid(key: str) -> BasinResult:
+    """The grid of ``basin_key(query)``: cached; a miss waits for the session's turn."""
+    return fairness.call(_basin_grid, key)
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def basin_picture(key: str, color_by: str, lang: str, compact: bool) -> dict[str, Any]:
+    """The figure of a computed grid (the picture and the cells' hover), without the pick."""
+    return basin_figure(basin_grid(key), lang=lang, color_by=color_by, compact=compact,
+                        height=520 if compact else 640)  # fmt: skip

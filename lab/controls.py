@@ -35,6 +35,8 @@ from surfaces.formula import (
     formula_of,
 )
 
+from .basins import EXAMPLES as BASIN_EXAMPLES
+from .chart import clicked
 from .colors import run_colors
 from .compute import run_label, run_labels
 from .curvature_panel import eta_limit_note
@@ -44,9 +46,8 @@ from .page import current_lang
 from .plaintext import visible
 from .sweep import seeds_that_fit
 from .urlstate import (
-    CUSTOM as CUSTOM_SURFACE,
-)
-from .urlstate import (
+    BASIN_COLOR_BY,
+    BASIN_GRID_OPTIONS,
     LR_OPTIONS,
     MAX_RUNS,
     STEP_OPTIONS,
@@ -54,10 +55,15 @@ from .urlstate import (
     SWEEP_METRICS,
     SWEEP_STEP_OPTIONS,
     TOL_OPTIONS,
+    VIEW3D,
+    BasinsState,
     Settings,
     SweepState,
     dataset_size,
     nearest,
+)
+from .urlstate import (
+    CUSTOM as CUSTOM_SURFACE,
 )
 
 STATE = "pg_settings"
@@ -234,6 +240,7 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
         present=canon.present,
         noise=noise,
         arrows=tuple(i for i in arrows if i < len(runs)),
+        arrow_kinds=canon.arrow_kinds if arrows else (),  # (a link's choice of parts, kept)
         view3d=view3d,
     )
     st.session_state[STATE] = settings
@@ -242,7 +249,6 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
 
 #: the view widgets' keys (controls.load drops them so that a link's view is shown)
 VIEW_KEYS = ("arrows", "view3d")
-_VIEW3D = ("", "linear", "log")
 
 
 def _arrow_value(arrows: tuple[int, ...], n_runs: int) -> str:
@@ -278,11 +284,11 @@ def view_widgets(ui: Any, canon: Settings, lang: str) -> tuple[tuple[int, ...], 
     value = value if value in options else ""
     arrows = tuple(range(n)) if value == "all" else tuple(int(i) - 1 for i in value.split(",")
                                                           if i)  # fmt: skip
-    _seed("view3d", canon.view3d if canon.view3d in _VIEW3D else "")
-    view3d = ui.selectbox(t("view3d.control", lang), _VIEW3D, key="view3d",
+    _seed("view3d", canon.view3d if canon.view3d in VIEW3D else "")
+    view3d = ui.selectbox(t("view3d.control", lang), VIEW3D, key="view3d",
                           format_func=lambda v: t(f"view3d.{v or 'off'}", lang),
                           help=t("view3d.help", lang))  # fmt: skip
-    return arrows, view3d if view3d in _VIEW3D else ""
+    return arrows, view3d if view3d in VIEW3D else ""
 
 
 #: the noise widgets' keys (controls.load drops them so that a link's noise is shown)
@@ -619,3 +625,90 @@ def sweep_sidebar(initial: SweepState, ui: Any = None) -> SweepState:
     )
     st.session_state[SWEEP] = state
     return state
+
+
+# -- the Basins page's sidebar ---------------------------------------------------------------
+BASINS = "bs_state"
+
+
+def basins_example() -> None:
+    """The example pills: that example's surface, optimizer and η (lab.basins.EXAMPLES)."""
+    name = st.session_state.get("bs_examples")
+    if name not in BASIN_EXAMPLES:
+        return
+    surface, opt, lr = BASIN_EXAMPLES[name]
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith("bs_")]:
+        if k not in (BASINS, "bs_warnings"):
+            del st.session_state[k]
+    s: BasinsState = st.session_state[BASINS]
+    st.session_state[BASINS] = replace(s, surface=get_surface(surface),
+                                      optimizer=preset(opt, lr=lr), pick=None)  # fmt: skip
+
+
+def _basins_surface_changed() -> None:
+    s: BasinsState = st.session_state[BASINS]
+    st.session_state[BASINS] = replace(s, surface=chosen_surface("bs_"), pick=None)
+    for k in ("bs_pick_x", "bs_pick_y"):
+        st.session_state.pop(k, None)
+
+
+def basins_pick_from_click(chart_key: str) -> None:
+    """A click (tap) on the basin chart ``chart_key`` picks that cell's start."""
+    p = clicked(chart_key)
+    if p and isinstance(p.get("x"), (int, float)) and isinstance(p.get("y"), (int, float)):
+        st.session_state["bs_pick_x"] = float(p["x"])
+        st.session_state["bs_pick_y"] = float(p["y"])
+
+
+def basins_sidebar(canon: BasinsState) -> BasinsState:
+    """The Basins page's sidebar: the surface, one optimizer and its η, the updates, the grid,
+    the colouring (and the tolerance for "updates")."""
+    lang = current_lang()
+    sb = st.sidebar
+    sb.header(t("ctl.surface_header", lang))
+    _seed("bs_surface", canon.surface.key)
+    key = sb.selectbox(
+        t("ctl.surface", lang), [*SURFACES, CUSTOM_SURFACE], key="bs_surface",
+        format_func=lambda k: t("ctl.custom_surface", lang) if k == CUSTOM_SURFACE
+        else t(f"surface.{k}.name", lang), on_change=_basins_surface_changed,
+    )  # fmt: skip
+    if key == CUSTOM_SURFACE:
+        surface = _formula_widgets(sb, canon.surface, lang, prefix="bs_")
+    else:
+        surface = _catalog_surface(sb, key, canon.surface, "bs_sp_", lang)
+    sb.header(t("basins.optimizer_header", lang))
+    o = canon.optimizer
+    _seed("bs_preset", o.preset)
+    name = sb.selectbox(t("ctl.optimizer", lang), list(PRESETS), key="bs_preset",
+                        format_func=lambda k: t(f"preset.{k}.label", lang))  # fmt: skip
+    _seed("bs_lr", nearest(o.lr, LR_OPTIONS))
+    lr = float(sb.select_slider(t("ctl.lr", lang), LR_OPTIONS, key="bs_lr",
+                                format_func=fmt_lr))  # fmt: skip
+    optimizer = o.with_(lr=lr) if name == o.preset else preset(name, lr=lr)
+    sb.header(t("ctl.run_header", lang))
+    _seed("bs_steps", canon.steps)
+    steps = sb.select_slider(t("ctl.steps", lang), SWEEP_STEP_OPTIONS, key="bs_steps",
+                             format_func=lambda v: f"{v:,}")  # fmt: skip
+    _seed("bs_n", canon.n)
+    n = sb.select_slider(
+        t("basins.grid", lang),
+        BASIN_GRID_OPTIONS,
+        key="bs_n",
+        format_func=lambda v: f"{v} × {v}",
+        help=t("basins.grid_help", lang),
+    )
+    _seed("bs_color", canon.color_by)
+    color_by = sb.radio(t("basins.color_by", lang), BASIN_COLOR_BY, key="bs_color",
+                        format_func=lambda k: t(f"basins.color_{k}", lang))  # fmt: skip
+    tol = canon.tol
+    if color_by == "updates":
+        _seed("bs_tol", canon.tol)
+        tol = sb.select_slider(
+            t("sweep.tol", lang),
+            TOL_OPTIONS,
+            key="bs_tol",
+            format_func=lambda v: f"{v:g}",
+            help=t("sweep.tol_help", lang),
+        )
+    return BasinsState(surface, optimizer, int(steps), int(n), str(color_by),
+                                float(tol), canon.pick)  # fmt: skip

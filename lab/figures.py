@@ -188,10 +188,12 @@ def race_figure(
     lang: str = DEFAULT,
     variant: str = WIDE,
     arrows: tuple[int, ...] = (),
+    arrow_kinds: tuple[str, ...] = (),
 ) -> Fig:
     """The surface with every run's path and animated head, beside loss and ‖g‖ over t
     (``variant``: WIDE, COMPACT or PRESENT — see ``VARIANTS``); ``arrows``: the runs whose
-    update of each frame is drawn as arrows and a σ box (lab.arrows)."""
+    update of each frame is drawn as arrows and σ's bars (lab.arrows), the parts ``arrow_kinds``
+    (none: all)."""
     s = traj.surface
     loss_word, min_word = t("fig.loss", lang), t("fig.minimum", lang)
     saddle_word, start_word = t("fig.saddle", lang), t("fig.start", lang)
@@ -279,7 +281,7 @@ def race_figure(
     first_animated = len(data)
     for r in traj.runs:
         data.extend(_moving(r, 0, traj, box))
-    drawn = layer(traj, arrows, box, lang) if arrows else None
+    drawn = layer(traj, arrows, box, lang, arrow_kinds) if arrows else None
     if drawn is not None:
         data.extend(drawn.traces)
     animated = list(range(first_animated, len(data)))

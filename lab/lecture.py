@@ -90,7 +90,8 @@ S3_RMS_VS_RMSPROP = Experiment(
         (preset("rms", lr=0.02), preset("rmsprop_lecture", lr=0.02)),
         1000,
         arrows=(0, 1),
-    ),  # (σ as a box round each run: RMSProp's grows at the wall, the root mean square's not)
+        arrow_kinds=("sigma",),
+    ),  # (σ as two bars on each run: RMSProp's along θ₁ grows at the wall, the RMS's hardly)
     adaptive=True,
     knob="alpha",
 )

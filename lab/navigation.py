@@ -6,11 +6,22 @@ first visitor after a start opens /playground directly, that page would run on i
 ``app.py`` (no wide layout, no declared titles or icons). Each page calls ``use_navigation()``
 first: in legacy mode it switches the flag and reruns, which runs ``app.py`` and its
 ``st.navigation`` — one extra rerun, once per server process.
+
+Also which pages draw with lab.chart (``CHART_PAGES``), and whether a browser's page already
+loaded the chart's scripts before its session began (``preloaded``: lab.serve's boot script).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
+
+#: the pages that draw their charts with lab.chart (their url_path in app.py): app.py and
+#: lab.serve have plotly.js and the chart's module loaded early there
+CHART_PAGES = ("", "lecture", "playground", "sweep", "basins")
+#: the cookie lab.serve's boot script sets to the chart module's version when it loaded it
+PRELOAD_COOKIE = "esl_preload"
 
 
 def use_navigation() -> None:
@@ -21,3 +32,18 @@ def use_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def preloaded(cookies: Mapping[str, str] | None = None) -> bool:
+    """Whether this browser's page loaded plotly.js and the chart's module (this version) before
+    the session began: lab.serve's boot script did, and said so in a cookie (``cookies``: the
+    session's, st.context.cookies)."""
+    from lab.chart import MODULE_URL
+
+    if cookies is None:
+        try:
+            cookies = st.context.cookies
+        except Exception:  # outside a session
+            return False
+    cookie = cookies.get(PRELOAD_COOKIE)
+    return bool(cookie) and cookie == MODULE_URL.rpartition("v=")[2]

@@ -1,11 +1,11 @@
 """The step-through panel's picture: one update of one run drawn on the surface (lab.stepthrough).
 
 ``step_figure(traj, r, nums, lang, zoom)``: the surface, run ``r``'s path, the point θ^t and
-θ^{t+1}, and update t's arrows — g^t, m^t, Δθ^t — and σ^t's box (lab.arrows), all from the
+θ^{t+1}, and update t's arrows — g^t, m^t, Δθ^t — and σ^t's bars (lab.arrows), all from the
 engine's numbers of that update (``StepNumbers``), at the scales the race uses for that run's
 arrows (stated in the legend).  ``zoom``: a close-up of the step at true scale — the view
 2·‖Δθ^t‖ around θ^t (its own picture of the surface there), g and m scaled to ``ZOOM_ARROW`` of
-the half-width and σ's box to ``ZOOM_BOX`` (their scales in the legend).
+the half-width and σ's bars to ``ZOOM_BOX`` (their scales in the legend).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from .arrows import (
     STYLES,
     Scales,
     arrow,
-    box,
+    bars,
     legend_names,
     nice_below,
     scales,
     side_of,
-    style_fill,
 )
 from .colors import ARROW_COLORS
 from .figures import FONT, _path_style, _r, box_picture, surface_picture
@@ -33,7 +32,7 @@ from .simulate import Trajectories
 
 Fig = dict[str, Any]
 #: the close-up: its half-width is ZOOM_STEPS × ‖Δθ^t‖ (ZOOM_STILL of the view's side when the
-#: run did not move); g, m and the σ box scaled to these fractions of it
+#: run did not move); g, m and σ's bars scaled to these fractions of it
 ZOOM_STEPS, ZOOM_STILL, ZOOM_ARROW, ZOOM_BOX = 2.0, 0.05, 0.45, 0.3
 
 
@@ -41,7 +40,7 @@ def step_shapes(nums: Any, sc: Any, side: float) -> dict[str, tuple[list, list]]
     """The polylines of update ``nums`` (lab.stepthrough.StepNumbers) at scales ``sc``."""
     x, y = nums.theta
     return {
-        "sigma": box(x, y, sc.sigma * abs(nums.sigma[0]), sc.sigma * abs(nums.sigma[1])),
+        "sigma": bars(x, y, sc.sigma * abs(nums.sigma[0]), sc.sigma * abs(nums.sigma[1]), side),
         "g": arrow(x, y, sc.vec * nums.grad[0], sc.vec * nums.grad[1], side),
         "m": arrow(x, y, sc.vec * nums.m[0], sc.vec * nums.m[1], side),
         "step": arrow(x, y, sc.step * nums.step[0], sc.step * nums.step[1], side),
@@ -80,7 +79,7 @@ def step_figure(traj: Trajectories, r: int, nums: Any, lang: str, zoom: bool = F
         sc = scales([rv], side)
     names = legend_names(sc, lang)
     label = plotly_literal(rv.label)
-    shapes = step_shapes(nums, sc, side)
+    shapes = step_shapes(nums, sc, xr[1] - xr[0])  # (heads and caps sized to the view shown)
     data: list[dict[str, Any]] = [{
         "type": "scatter", "mode": "lines", "x": _r(rv.path[:, 0], xr[1] - xr[0]),
         "y": _r(rv.path[:, 1], xr[1] - xr[0]), "name": label, "hoverinfo": "skip",
@@ -91,7 +90,6 @@ def step_figure(traj: Trajectories, r: int, nums: Any, lang: str, zoom: bool = F
         data.append({
             "type": "scatter", "mode": "lines", "x": xs, "y": ys, "name": names[kind],
             "hoverinfo": "skip", "line": {"color": ARROW_COLORS[kind], **STYLES[kind]},
-            **style_fill(kind, ARROW_COLORS[kind]),
             "meta": {"role": f"arrow.{kind}"},
         })  # fmt: skip
     theta_word = t("fig.theta_t", lang, t=nums.t)

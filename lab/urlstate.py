@@ -10,8 +10,9 @@ A link holds every setting, so a copied link reproduces what the sender saw::
   ``sched.<setting>``, ``sched.then`` and ``sched.then.<setting>`` (a warm-up's decay);
 - ``steps``; ``x`` and ``y`` (the start); ``logy`` (1 or 0);
 - ``present=1``: the page for the projector (no sidebar, large type; the Lecture page too);
-- ``arrows``: the runs whose update is drawn on the surface as arrows (g, m, Δθ) and a σ box
-  at every frame: ``all``, or run numbers from 1 (``arrows=1`` or ``arrows=1,3``);
+- ``arrows``: the runs whose update is drawn on the surface as arrows (g, m, Δθ) and σ's bars
+  at every frame: ``all``, or run numbers from 1 (``arrows=1`` or ``arrows=1,3``), and after a
+  colon the parts, joined by ``+``, when not all of them (``arrows=all:sigma``: σ only);
 - ``3d``: the surface in 3-D, ``1`` (linear height) or ``log`` (log height);
 - ``noise``: gradient noise of that scale (``noise=0.5``; ``noise=0.2,rel:1``: relative to
   ‖g‖) and ``seed``, its stream (a whole number, default 0): the same link, the same noise to the
@@ -72,6 +73,7 @@ class Settings:
     present: bool = False  # the projector's page
     noise: Noise | None = None  # gradient noise for every run (None: exact gradients)
     arrows: tuple[int, ...] = ()  # the runs (indices) whose update is drawn as arrows
+    arrow_kinds: tuple[str, ...] = ()  # the parts drawn (ARROW_KINDS; none: all)
     view3d: str = ""  # "" (2-D), "linear" or "log": the surface in 3-D, its height so
 
     @property
@@ -146,8 +148,7 @@ def to_query(s: Settings) -> dict[str, str | list[str]]:
             q["batch"] = str(s.noise.batch)
         q["seed"] = str(s.noise.seed)
     if s.arrows:
-        every = len(s.runs) > 1 and s.arrows == tuple(range(len(s.runs)))
-        q["arrows"] = "all" if every else ",".join(str(i + 1) for i in s.arrows)
+        q["arrows"] = arrows_value(s)
     if s.view3d:
         q["3d"] = VIEW3D_VALUES[s.view3d]
     return q
@@ -274,32 +275,58 @@ def parse(params: Mapping[str, list[str] | str]) -> tuple[Settings, list[Msg]]:
     present = parse_present(first.get("present"), warnings)
     noise = parse_noise(first.get("noise"), first.get("seed"), warnings)
     noise = parse_batch(first.get("batch"), surface, noise, first.get("seed"), warnings)
-    arrows = parse_arrows(first.get("arrows"), len(runs), warnings)
+    arrows, kinds = parse_arrows(first.get("arrows"), len(runs), warnings)
     view3d = parse_view3d(first.get("3d"), warnings)
-    return Settings(surface, runs, steps, start, log_y, lang, present, noise, arrows,
+    return Settings(surface, runs, steps, start, log_y, lang, present, noise, arrows, kinds,
                     view3d), warnings  # fmt: skip
 
 
-#: ``3d`` in a link: Settings.view3d -> its value
+#: ``3d`` in a link: Settings.view3d -> its value; VIEW3D: the choices ("": 2-D)
 VIEW3D_VALUES = {"linear": "1", "log": "log"}
+VIEW3D = ("", *VIEW3D_VALUES)
 
 
-def parse_arrows(value: str | None, n_runs: int, warnings: list[Msg]) -> tuple[int, ...]:
-    """``arrows``: ``all`` or run numbers from 1 to ``n_runs``, comma-separated; as indices."""
+#: the parts of an update the arrows draw (lab.arrows.KINDS, in the link's words)
+ARROW_KINDS = ("sigma", "g", "m", "step")
+
+
+def arrows_value(s: Settings) -> str:
+    """``arrows`` in the link of ``s`` (which has some)."""
+    every = len(s.runs) > 1 and s.arrows == tuple(range(len(s.runs)))
+    value = "all" if every else ",".join(str(i + 1) for i in s.arrows)
+    kinds = [k for k in ARROW_KINDS if k in s.arrow_kinds]
+    return value + (":" + "+".join(kinds) if kinds and len(kinds) < len(ARROW_KINDS) else "")
+
+
+def parse_arrows(value: str | None, n_runs: int,
+                 warnings: list[Msg]) -> tuple[tuple[int, ...], tuple[str, ...]]:  # fmt: skip
+    """``arrows``: ``all`` or run numbers from 1 to ``n_runs``, comma-separated, then optionally
+    ``:`` and parts of ARROW_KINDS joined by ``+``; as run indices and the parts (none: all)."""
     if value is None or not value.strip():
-        return ()
-    text = value.strip().lower()
-    if text == "all":
-        return tuple(range(n_runs))
-    out: set[int] = set()
-    for raw in text.split(",")[: MAX_RUNS + 1]:
+        return (), ()
+    text, _, parts = value.strip().lower().partition(":")
+    kinds: list[str] = []
+    for raw in parts.split("+")[: len(ARROW_KINDS) + 1] if parts else []:
         part = raw.strip()
-        if part.isdigit() and len(part) <= 2 and 1 <= int(part) <= n_runs:
-            out.add(int(part) - 1)
+        if part in ARROW_KINDS:
+            kinds.append(part)
         else:
             warnings.append(msg("url.bad_choice", name="arrows", value=part[:40],
-                                allowed=f"all, 1 … {n_runs}"))  # fmt: skip
-    return tuple(sorted(out))
+                                allowed=", ".join(ARROW_KINDS)))  # fmt: skip
+    if text.strip() == "all":
+        runs = tuple(range(n_runs))
+    else:
+        out: set[int] = set()
+        for raw in text.split(",")[: MAX_RUNS + 1]:
+            part = raw.strip()
+            if part.isdigit() and len(part) <= 2 and 1 <= int(part) <= n_runs:
+                out.add(int(part) - 1)
+            else:
+                warnings.append(msg("url.bad_choice", name="arrows", value=part[:40],
+                                    allowed=f"all, 1 … {n_runs}"))  # fmt: skip
+        runs = tuple(sorted(out))
+    chosen = tuple(k for k in ARROW_KINDS if k in kinds)
+    return runs, chosen if runs and len(chosen) < len(ARROW_KINDS) else ()
 
 
 def parse_view3d(value: str | None, warnings: list[Msg]) -> str:
@@ -514,7 +541,7 @@ _LECTURE_SIGMA = ("none", "rms", "rmsprop_lecture")
 BUILDER_SIGMA = (*_LECTURE_SIGMA, *(k for k in SIGMA_PARTS if k not in _LECTURE_SIGMA))
 _LECTURE_SCHED = ("constant", "inv_sqrt", "warmup")
 BUILDER_SCHED = (*_LECTURE_SCHED, *(k for k in SCHEDULE_KINDS if k not in _LECTURE_SCHED))
-LECTURE_KEYS = ("section", "alpha", "m", "sigma", "sched", "lr", "lang", "present")
+LECTURE_KEYS = ("section", "alpha", "m", "sigma", "sched", "lr", "lang", "present", "3d")
 
 
 @dataclass(frozen=True)
@@ -526,6 +553,7 @@ class LectureState:
     sched: str = "constant"
     lr: float = 0.05
     present: bool = False  # the projector's page
+    view3d: str = ""  # the experiments' surfaces in 3-D: "linear" or "log" height ("": 2-D)
 
 
 def lecture_query(s: LectureState) -> dict[str, str]:
@@ -537,6 +565,8 @@ def lecture_query(s: LectureState) -> dict[str, str]:
             q[k] = _num(v) if isinstance(v, float) else v
     if s.present:
         q["present"] = "1"
+    if s.view3d:
+        q["3d"] = VIEW3D_VALUES[s.view3d]
     return q
 
 
@@ -573,6 +603,7 @@ def parse_lecture(params: Mapping[str, list[str] | str]) -> tuple[LectureState, 
                                     allowed=", ".join(f"{o:g}" for o in options)))  # fmt: skip
     parse_lang(first.get("lang"), warnings)
     values["present"] = parse_present(first.get("present"), warnings)
+    values["view3d"] = parse_view3d(first.get("3d"), warnings)
     return LectureState(**{**d.__dict__, **values}), warnings
 
 

@@ -31,7 +31,7 @@ if "lec_state" not in st.session_state:  # first visit: from the link
     st.session_state["lec_state"] = first
     st.session_state["lec_warnings"] = warnings
 state: urlstate.LectureState = st.session_state["lec_state"]
-for name in ("section", "alpha", "m", "sigma", "sched", "lr"):  # widgets start from the state
+for name in ("section", "alpha", "m", "sigma", "sched", "lr", "view3d"):  # from the state
     if f"lec_{name}" not in st.session_state:  # (a widget not drawn last run lost its value)
         st.session_state[f"lec_{name}"] = getattr(state, name)
 
@@ -62,13 +62,18 @@ section = st.segmented_control(
     format_func=lambda s: t(f"lecture.{s}.short", lang), width="stretch",
 )  # fmt: skip
 section = section or SECTION_IDS[0]
+view3d = st.selectbox(t("view3d.control", lang), urlstate.VIEW3D, key="lec_view3d", width=320,
+                      format_func=lambda v: t(f"view3d.{v or 'off'}", lang),
+                      help=t("view3d.help", lang))  # fmt: skip
+view3d = view3d if view3d in urlstate.VIEW3D else ""
 
 
 def show(exp: Experiment, settings: urlstate.Settings, first: bool = False) -> None:
     """One experiment: what to look at, the race chart (and σ, η/σ), the Playground link
     (``first``: the page's first chart; a browser's first visit ends there, and the rest
     comes once it is drawn: lab.chart.waits_for_chart)."""
-    settings = urlstate.Settings(**{**settings.__dict__, "lang": lang, "present": state.present})
+    settings = urlstate.Settings(**{**settings.__dict__, "lang": lang, "present": state.present,
+                                    "view3d": view3d})  # fmt: skip
     labels = tuple(t(f"lecture.run.{k}", lang) for k in exp.labels) if exp.labels else None
     st.subheader(t(f"lecture.exp.{exp.key}.title", lang))
     st.markdown(t(f"lecture.exp.{exp.key}.see", lang))
@@ -115,6 +120,6 @@ for n, exp in enumerate(SECTIONS[section]):
         settings = builder_settings(settings, m, sigma, sched, lr)
     show(exp, settings, first=n == 0)
 
-state = urlstate.LectureState(section, alpha, m, sigma, sched, lr, state.present)
+state = urlstate.LectureState(section, alpha, m, sigma, sched, lr, state.present, view3d)
 st.session_state["lec_state"] = state
 sync_url(urlstate.lecture_query(state))

@@ -167,7 +167,7 @@ with big_chart("race") if variant == PRESENT else nullcontext():
           config=chart_config(variant) if variant == COMPACT else None,
           first_of=PAGE)  # fmt: skip
 if settings.arrows and not settings.view3d:
-    st.caption(arrow_caption(traj, settings.arrows, lang))
+    st.caption(arrow_caption(traj, settings.arrows, lang, settings.arrow_kinds))
 if waits_for_chart(PAGE):  # a browser's first visit: the rest once the chart is drawn
     st.stop()
 

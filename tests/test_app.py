@@ -389,7 +389,7 @@ def test_tabs_run_lazily_and_each_shows_its_content_when_opened():
     assert not at.exception
     # two runs × (the formula, its m and σ, its η^t), and one update of the chosen run (i = 1, 2)
     assert len(at.latex) == 6 + 2
-    assert len(charts(at)) == 1
+    assert len(charts(at)) == 2  # the race, and the update on the surface (lab.stepfigure)
     at.session_state["pg_tab"] = "Download"
     at.run()
     from lab.slides import ffmpeg_binary  # CSV, HTML; GIF, (MP4,) PNG for slides

@@ -14,10 +14,11 @@ from lab import urlstate
 from lab.arrows import (
     ARROW,
     BOX,
+    CAP,
     KINDS,
     VISIBLE,
     arrow,
-    box,
+    bars,
     layer,
     nice_below,
     scales,
@@ -89,8 +90,10 @@ def test_arrows_and_box_are_update_ts_numbers(traj, k: int) -> None:
         got = {kind: data[shape[4 * n + j]] for j, kind in enumerate(KINDS)}
         bx, by = got["sigma"]["x"], got["sigma"]["y"]
         hx, hy = sc.sigma * nums.sigma[0], sc.sigma * nums.sigma[1]
-        assert _close(bx[0], x - hx, side) and _close(bx[1], x + hx, side)
-        assert _close(by[0], y - hy, side) and _close(by[2], y + hy, side)
+        assert _close(bx[0], x - hx, side) and _close(bx[1], x + hx, side)  # the θ_1 bar
+        assert _close(by[0], y, side) and _close(by[1], y, side)
+        assert _close(bx[9], x, side) and _close(by[9], y - hy, side)  # the θ_2 bar
+        assert _close(by[10], y + hy, side)
         for kind, vec, scale in (("g", nums.grad, sc.vec), ("m", nums.m, sc.vec),
                                  ("step", nums.step, sc.step)):  # fmt: skip
             ax, ay = got[kind]["x"], got[kind]["y"]
@@ -138,7 +141,7 @@ def test_a_visible_step_is_drawn_at_true_scale_and_ends_at_the_next_point() -> N
 
 def test_legend_states_the_scales_in_both_languages(traj) -> None:
     for lang, words in (("en", ("g: gradient (×", "m: direction (×", "Δθ: the step (×",
-                                "σ box")), ("zh", ("g：梯度（×", "m：方向（×", "Δθ：这一步", "σ 框"))):  # fmt: skip
+                                "σ₁, σ₂ as bars")), ("zh", ("g：梯度（×", "m：方向（×", "Δθ：这一步", "σ₁、σ₂ 画成"))):  # fmt: skip
         fig = race_figure(traj, arrows=(1,), lang=lang)
         shown = [fig["data"][i] for i in _shape_traces(fig)]
         assert [d["showlegend"] for d in shown] == [True] * 4
@@ -150,7 +153,12 @@ def test_zero_and_non_finite_vectors_draw_nothing() -> None:
     assert arrow(0.0, 0.0, 0.0, 0.0, 1.0) == ([], [])
     assert arrow(0.0, 0.0, math.nan, 1.0, 1.0) == ([], [])
     assert arrow(math.inf, 0.0, 1.0, 1.0, 1.0) == ([], [])
-    assert box(0.0, 0.0, math.nan, 1.0) == ([], [])
+    assert bars(0.0, 0.0, math.nan, 1.0, 1.0) == ([], [])
+    assert bars(0.0, 0.0, 0.0, 0.0, 1.0) == ([], [])
+    # a bar of σ ≈ 0 is still its caps (CAP of the side), the other bar as long as its σ
+    xs, ys = bars(1.0, 2.0, 0.5, 0.0, 10.0)
+    assert xs[:2] == [0.5, 1.5] and ys[3:5] == [2.0 - 10 * CAP, 2.0 + 10 * CAP]
+    assert ys[9:11] == [2.0, 2.0] and xs[12:14] == [1.0 - 10 * CAP, 1.0 + 10 * CAP]
     xs, ys = arrow(1.0, 2.0, 3.0, 4.0, 100.0)
     assert xs[:2] == [1.0, 4.0] and ys[:2] == [2.0, 6.0] and xs[2] is None
 
@@ -188,10 +196,36 @@ def test_a_run_that_did_not_start_and_one_that_diverged() -> None:
 def test_arrows_in_the_link(value: str, runs: int, want: tuple, warned: bool) -> None:
     q = {"arrows": value, "opt": ["gd"] * runs}
     s, warnings = urlstate.parse(q)
-    assert s.arrows == want
+    assert s.arrows == want and s.arrow_kinds == ()
     assert any(w[1].get("name") == "arrows" for w in warnings) == warned
     again, w2 = urlstate.parse(urlstate.to_query(s))
     assert again.arrows == want and not w2
+
+
+@pytest.mark.parametrize(
+    ("value", "runs", "kinds", "written", "warned"),
+    [
+        ("all:sigma", (0, 1), ("sigma",), "all:sigma", False),
+        ("2:step+g", (1,), ("g", "step"), "2:g+step", False),
+        ("1:sigma+g+m+step", (0,), (), "1", False),  # every part: none named
+        ("1:", (0,), (), "1", False), ("1:boxes", (0,), (), "1", True),
+        ("1:g+<b>", (0,), ("g",), "1:g", True), (":sigma", (), (), None, True),
+    ],
+)  # fmt: skip
+def test_the_parts_in_the_link(value, runs, kinds, written, warned) -> None:
+    s, warnings = urlstate.parse({"arrows": value, "opt": ["gd", "adam"]})
+    assert (s.arrows, s.arrow_kinds) == (runs, kinds)
+    assert bool(warnings) == warned
+    assert urlstate.to_query(s).get("arrows") == written
+
+
+def test_only_the_parts_asked_for_are_drawn(traj) -> None:
+    fig = race_figure(traj, arrows=(0, 2), arrow_kinds=("sigma",))
+    shape = _shape_traces(fig)
+    assert [fig["data"][i]["meta"]["role"] for i in shape] == ["arrow.sigma"] * 2
+    assert [fig["data"][i]["showlegend"] for i in shape] == [True, False]
+    for frame in fig["frames"][::50]:
+        assert len(frame["data"]) == len(frame["traces"])
 
 
 @pytest.mark.parametrize(("value", "want", "warned"),
@@ -244,11 +278,13 @@ def test_html_export_plays_the_arrows(traj) -> None:
 def test_lecture_sections_3_and_5_draw_their_arrows() -> None:
     from lab.chart import elements, figure_of
 
-    for section, runs in (("s3", {0, 1}), ("s5", {5})):
+    for section, runs, roles in (("s3", {0, 1}, {"arrow.sigma"}),
+                                 ("s5", {5}, {f"arrow.{k}" for k in KINDS})):  # fmt: skip
         at = open_page("pages/lecture.py", {"section": section})
         fig = figure_of(elements(at)[0])
         shape = _shape_traces(fig)
         assert {fig["data"][i]["meta"]["run"] for i in shape} == runs, section
+        assert {fig["data"][i]["meta"]["role"] for i in shape} == roles, section
 
 
 # -- the step-through picture ------------------------------------------------------------------
@@ -264,6 +300,7 @@ def test_step_figure_is_update_t(traj, lang: str) -> None:
     assert by_role["arrow.m"]["y"][1] == y + sc.vec * nums.m[1]
     assert by_role["arrow.step"]["x"][1] == x + sc.step * nums.step[0]
     assert by_role["arrow.sigma"]["x"][1] == x + sc.sigma * nums.sigma[0]
+    assert by_role["arrow.sigma"]["y"][10] == y + sc.sigma * nums.sigma[1]
     # the close-up: 2·‖Δθ‖ around θ^t, the step at true scale (it ends at θ^{t+1}), g, m and
     # the box inside, the picture of that part of the surface
     zoomed = step_figure(traj, 1, nums, lang, zoom=True)

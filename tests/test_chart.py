@@ -169,6 +169,9 @@ def test_the_launcher_serves_the_versioned_plotly_as_immutable_and_the_rest_as_b
         assert plotly_js.status_code == 200
         assert plotly_js.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert "javascript" in plotly_js.headers["content-type"]
+        gl3d = get(f"{chart.NAME}/{chart.GL3D_JS}")  # (the 3-D view's, loaded for it alone)
+        assert gl3d.status_code == 200
+        assert gl3d.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         module = get(f"{chart.NAME}/chart.js")
         assert module.status_code == 200 and module.headers["Cache-Control"] == "public"
         # asked for with its version, as the page asks for it (chart.MODULE_URL)
@@ -261,5 +264,179 @@ def test_a_browser_gets_the_first_chart_drawn_before_the_rest_of_the_page(server
         page.get_by_role("tab", name="Update rules").click()
         page.get_by_text("θ_i^{t+1}").or_(page.locator(".katex")).first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
+    assert not errors, errors
+    page.close()
+
+
+# -- moving shapes (arrows, boxes: meta {"moving": "shape"}) ---------------------------------
+def shape_figure() -> dict:
+    from apps.figs import shape_figure
+
+    return shape_figure()
+
+
+def test_a_shape_trace_is_sent_as_its_whole_polyline_in_every_frame():
+    fig = shape_figure()
+    anim = json.loads(chart.payload(fig))["anim"]
+    assert anim["traces"] == [1, 2, 3]
+    assert anim["shape"] == [False, True, True]
+    assert anim["trail"][1:] == [0, 0]  # (a shape has no trail)
+    for k, f in enumerate(fig["frames"]):
+        assert anim["x"][0][k] == f["data"][0]["x"][-1]  # the head: its last point
+        for n in (1, 2):
+            assert anim["x"][n][k] == f["data"][n]["x"]  # the shape: the whole polyline
+            assert anim["y"][n][k] == f["data"][n]["y"]
+    # the arrow: a shaft and the head's two strokes, separated by gaps
+    assert [v is None for v in anim["x"][1][5]] == [False, False, True] * 2 + [False, False]
+    assert chart.is_shape(fig["data"][2]) and not chart.is_shape(fig["data"][1])
+    assert not chart.is_shape({"meta": "shape"}) and not chart.is_shape({"meta": {"role": "x"}})
+
+
+def test_a_figure_with_shapes_gives_back_every_frame_as_it_had_it():
+    fig = shape_figure()
+    back = chart.figure_of(as_element(chart.payload(fig)))
+    assert len(back["frames"]) == len(fig["frames"])
+    for mine, theirs in zip(back["frames"], fig["frames"], strict=True):
+        assert mine["name"] == theirs["name"] and mine["traces"] == theirs["traces"]
+        for d, e in zip(mine["data"], theirs["data"], strict=True):
+            assert d["x"] == e["x"] and d["y"] == e["y"]
+
+
+def test_shapes_in_the_race_leave_the_other_moving_traces_as_they_were():
+    """A shape trace added to the race (as the step-through's arrows are): the heads, trails and
+    curve markers are sent as before, the shape whole."""
+    fig = default_race()
+    before = json.loads(chart.payload(fig))["anim"]
+    arrow = {"type": "scatter", "mode": "lines", "meta": {"moving": "shape"},
+             "x": [0, 1, None, 0.9, 1], "y": [0, 1, None, 0.8, 1], "line": {"color": "red"}}  # fmt: skip
+    fig["data"].append(arrow)
+    index = len(fig["data"]) - 1
+    for k, f in enumerate(fig["frames"]):
+        f["traces"] = [*f["traces"], index]
+        f["data"] = [*f["data"], {"x": [0, k, None, k - 0.1, k], "y": [0, 1, None, 0.8, 1]}]
+    anim = json.loads(chart.payload(fig))["anim"]
+    n = len(before["traces"])
+    assert anim["shape"] == [False] * n + [True]
+    for key in ("x", "y", "trail", "traces"):
+        assert anim[key][:n] == before[key], key
+    assert anim["x"][n][3] == [0, 3, None, 2.9, 3]
+    back = chart.figure_of(as_element(chart.payload(fig)))
+    assert back["frames"][7]["data"][-1] == {"x": [0, 7, None, 6.9, 7], "y": [0, 1, None, 0.8, 1]}
+
+
+def test_a_shape_with_a_non_finite_point_becomes_a_gap_not_invalid_json():
+    fig = shape_figure()
+    fig["frames"][2]["data"][1]["x"][1] = math.nan
+    fig["frames"][3]["data"][2]["y"][0] = math.inf
+    text = chart.payload(fig)
+    assert "NaN" not in text and "Infinity" not in text
+    anim = json.loads(text)["anim"]
+    assert anim["x"][1][2][1] is None and anim["y"][2][3][0] is None
+    assert anim["x"][1][2][0] == fig["frames"][2]["data"][1]["x"][0]  # the rest as it was
+
+
+def test_an_empty_shape_in_a_frame_is_an_empty_polyline():
+    fig = shape_figure()
+    fig["frames"][4]["data"][1] = {"x": [], "y": []}  # (e.g. no arrow at that t)
+    del fig["frames"][5]["data"][2]["x"]
+    anim = json.loads(chart.payload(fig))["anim"]
+    assert anim["x"][1][4] == [] and anim["x"][2][5] == []
+
+
+@pytest.fixture(scope="module")
+def chart_app():
+    """tests/apps/chart_app.py served on a free port (its URL)."""
+    from conftest import SHOTS
+
+    from loadtest.live import NotHealthy, serving
+
+    try:
+        with serving("tests/apps/chart_app.py", log=SHOTS.parent / "chart-app-test.log") as (_, u):
+            yield u
+    except NotHealthy as e:
+        pytest.fail(str(e))
+
+
+#: the overlay path's points, and where the figure's points are drawn (px in the overlay)
+POINTS = """([n, xs, ys]) => { const gd = document.querySelector('.js-plotly-plot');
+  const d = gd._esl.overlayPath(n);
+  const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
+  return {d, moves: (d.match(/M/g) || []).length, lines: (d.match(/L/g) || []).length,
+          pts: d.split(/[ML]/).filter(Boolean).map(p => p.split(',').map(Number)),
+          area: [xa._offset, xa._length, ya._offset, ya._length]}; }"""
+
+
+@pytest.mark.browser
+def test_moving_shapes_are_drawn_whole_in_every_frame_and_left_in_plotly_when_stopped(
+    chart_app, browser
+):
+    from apps import figs
+    from conftest import SHOTS
+
+    page = browser.new_page(viewport={"width": 900, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(chart_app + "/?fig=shape")
+    page.wait_for_function("document.querySelector('.js-plotly-plot')?._esl", timeout=90_000)
+    gd = "document.querySelector('.js-plotly-plot')"
+    last = figs.FRAMES - 1
+    page.locator(".esl-play").click()
+    page.wait_for_function(f"!{gd}._esl.playing && {gd}._esl.frame === {last}", timeout=20_000)
+    page.wait_for_function("document.querySelector('.esl-overlay').style.display === 'none'")
+    # stopped at the end: Plotly's traces are at the last frame, the shapes whole
+    data = page.evaluate(f"[2, 3].map(i => [{gd}.data[i].x, {gd}.data[i].y])")
+    assert data == [list(figs.arrow(last)), list(figs.box(last))]
+
+    # scrubbed to frame 9: the overlay draws the arrow's three strokes and the closed box
+    k = 9
+    page.locator(".esl-scrub").evaluate(
+        "(e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }", k
+    )
+    assert page.evaluate(f"{gd}._esl.frame") == k
+    for n, (xs, ys), strokes in ((1, figs.arrow(k), 3), (2, figs.box(k), 1)):
+        got = page.evaluate(POINTS, [n, xs, ys])
+        assert got["moves"] == strokes
+        points = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None]
+        assert got["lines"] == len(points) - strokes and len(got["pts"]) == len(points)
+        x0, width, y0, height = got["area"]
+        lo, hi = figs.RANGE
+        for (px, py), (x, y) in zip(got["pts"], points, strict=True):
+            assert px == pytest.approx(x0 + (x - lo) / (hi - lo) * width, abs=0.01)
+            assert py == pytest.approx(y0 + (hi - y) / (hi - lo) * height, abs=0.01)
+    style = page.evaluate(
+        """() => [...document.querySelectorAll('.esl-overlay g')].slice(1).map(g => {
+        const p = g.querySelector('path'), c = g.querySelector('circle');
+        return [p.getAttribute('stroke'), p.getAttribute('stroke-width'),
+                p.getAttribute('stroke-dasharray'), g.getAttribute('opacity'),
+                c.getAttribute('visibility')]; })"""
+    )
+    assert style == [["#D55E00", "3", "none", "1", "hidden"],
+                     ["#009E73", "2", "3px,3px", "0.5", "hidden"]]  # fmt: skip
+    page.screenshot(path=str(SHOTS / "chart-shapes-scrubbed.png"))
+
+    # let go of the scrubber: Plotly's own traces take frame 9 (their gaps kept)
+    page.locator(".esl-scrub").dispatch_event("change")
+    page.wait_for_function("document.querySelector('.esl-overlay').style.display === 'none'")
+    data = page.evaluate(f"[2, 3].map(i => [{gd}.data[i].x, {gd}.data[i].y])")
+    assert data == [list(figs.arrow(k)), list(figs.box(k))]
+    drawn = page.evaluate(
+        f"""[...{gd}.querySelectorAll('.scatterlayer .trace')]
+        .filter(g => [2, 3].includes(g.__data__[0].trace.index))
+        .map(g => [g.style.visibility, [...g.querySelectorAll('path.js-line')]
+                   .map(p => (p.getAttribute('d').match(/[ML]/g) || []).length)])"""
+    )
+    assert drawn == [["", [2, 2, 2]], ["", [5]]]  # (plotly.js: a path per stroke)
+
+    # ▶ Slow, then Pause half-way: Plotly's traces are at the frame shown
+    page.locator(".esl-slow").click()
+    page.wait_for_function(f"{gd}._esl.frame >= 4", timeout=10_000)
+    page.locator(".esl-pause").click()
+    page.wait_for_function("document.querySelector('.esl-overlay').style.display === 'none'")
+    k = page.evaluate(f"{gd}._esl.frame")
+    assert 4 <= k < last
+    assert page.evaluate(f"{gd}._esl.head(1)") == list(figs.arrow(k))
+    data = page.evaluate(f"[2, 3].map(i => [{gd}.data[i].x, {gd}.data[i].y])")
+    assert data == [list(figs.arrow(k)), list(figs.box(k))]
+    assert page.evaluate(f"{gd}.data[1].x.length") == min(k, figs.TRAIL) + 1  # a trail as ever
     assert not errors, errors
     page.close()

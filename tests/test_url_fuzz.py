@@ -40,7 +40,7 @@ QUERIES = st.dictionaries(KEYS, st.one_of(JUNK, st.lists(JUNK, min_size=1, max_s
 
 #: the Playground's keys, written out here (not read from the parser under test)
 PLAYGROUND_KEYS = {"surface", "sp", "f", "view", "opt", "steps", "x", "y", "logy", "lang",
-                   "present", "noise", "seed"}  # fmt: skip
+                   "present", "noise", "seed", "arrows", "3d"}  # fmt: skip
 STEPS = {10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000}
 
 
@@ -71,6 +71,10 @@ def must_warn(query: dict[str, str | list[str]]) -> bool:
             first.get("surface", "ellipse") not in (*SURFACES, "custom"),
             any(o.split(",")[0].strip() not in (*PRESETS, "custom") for o in q.get("opt", [])),
             any(first[k].strip().lower() not in flags for k in ("present", "logy") if k in first),
+            "3d" in first and first["3d"].strip().lower() not in (*flags, "log", "linear", ""),
+            "arrows" in first
+            and first["arrows"].strip().lower() != "all"
+            and any(c not in "0123456789, " for c in first["arrows"]),
         )
     )
 
