@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_page.py [--repeat 5] [--deploy-repeat 3] [--no-browser]
     .venv/bin/python bench/bench_page.py --only play3d [--repeat 5]   (the 3-D view's Play)
+    .venv/bin/python bench/bench_page.py --only play-arrows [--repeat 5]   (Play with arrows)
 
 Budgets (issue 3): figure JSON ≤ 300 KB for the default view and ≤ 1 MB for 100,000 updates ×
 4 optimizers; server time per rerun ≤ 150 ms for the default view; in headless Chromium the
@@ -345,6 +346,52 @@ def _browser_runs(b, url: str, ref_url: str, repeat: int, loads_only: bool = Fal
            "×", "≤ 1.2")  # fmt: skip
 
 
+#: four runs, each with its update's arrows and σ's bars (lab.arrows): 16 moving shapes
+ARROWS_LINK = (
+    "/playground?opt=gd,lr:0.002&opt=momentum,lr:0.002&opt=rms,lr:0.05&opt=adam,lr:0.05&arrows=all"
+)
+
+
+def play_arrows(repeat: int) -> None:
+    """▶ Play on the Playground with every run's arrows on (issue 12: the screens issue's
+    budgets hold with arrows on): frame rate / idle (≥ 0.8×), 200 frames / designed (≤ 1.2×)."""
+    from playwright.sync_api import sync_playwright
+
+    print(f"-- Play with arrows (load average {load_average()})", flush=True)
+    launcher = "lab.serve" if (ROOT / "lab" / "serve.py").exists() else "streamlit"
+    proc, url = start_server(launcher=launcher)
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            fps, idle, durations = [], [], []
+            for _ in range(repeat):
+                page = b.new_page(viewport={"width": 1500, "height": 1000})
+                page.goto(url + ARROWS_LINK)
+                page.wait_for_selector(RACE, state="attached", timeout=90_000)
+                page.wait_for_function(LAST + " === '500'", timeout=90_000)
+                page.wait_for_timeout(800)
+                page.mouse.move(1400, 10)
+                idle.append(page.evaluate(IDLE))
+                page.evaluate(WATCH)
+                page.get_by_text("▶ Play", exact=True).click()
+                n_frames = len(page.evaluate(NAMES))
+                page.wait_for_function(f"window._fr.length >= {n_frames}", timeout=60_000)
+                fr = page.evaluate("window._fr")
+                span = (fr[-1] - fr[0]) / 1000
+                fps.append((len(fr) - 1) / span)
+                durations.append(span / ((len(fr) - 1) / idle[-1]))
+                page.close()
+            b.close()
+        report("arrows on (4 runs): idle frame rate", statistics.median(idle), "fps")
+        rates = [f / i for f, i in zip(fps, idle, strict=True)]
+        report("arrows on (4 runs): Play frame rate / idle", statistics.median(rates), "×",
+               "≥ 0.8")  # fmt: skip
+        report("arrows on (4 runs): 200 frames / designed time", statistics.median(durations),
+               "×", "≤ 1.2")  # fmt: skip
+    finally:
+        stop_server(proc)
+
+
 #: the 3-D view (lab.figure3d) of the default Playground's runs, on the chart test page
 PLAY3D = "tests/apps/chart_app.py"
 GD3 = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g._esl && g._esl.gl3d)"
@@ -437,11 +484,15 @@ def main() -> None:
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--loads-only", action="store_true",
                     help="only the first-chart ratios (fresh browser, reload)")  # fmt: skip
-    ap.add_argument("--only", choices=["play3d"],
-                    help="only this measurement (play3d: ▶ Play in the 3-D view)")  # fmt: skip
+    ap.add_argument("--only", choices=["play3d", "play-arrows"],
+                    help="only this measurement (play3d: ▶ Play in the 3-D view; play-arrows: "
+                         "▶ Play with every run's arrows)")  # fmt: skip
     args = ap.parse_args()
     if args.only == "play3d":
         play3d(args.repeat)
+        return
+    if args.only == "play-arrows":
+        play_arrows(args.repeat)
         return
     if not args.loads_only:
         sizes()

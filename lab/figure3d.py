@@ -45,6 +45,7 @@ from .figures import (
     _legend_rows,
     _r,
     _sig,
+    busy,
     narrow_or_wide,
     short,
     with_alt,
@@ -201,7 +202,9 @@ def race_figure_3d(traj: Trajectories, lang: str = DEFAULT, *, log_z: bool = Fal
         data.append({
             "type": "scatter3d", "mode": "lines", "name": label, "legendgroup": r.label,
             "x": px, "y": py, "z": pz, "customdata": r.path_t.tolist(),
-            "line": {"color": r.color, "width": 5},
+            # (a zig-zag thin and light, as on the map: the other runs stay visible through it)
+            **({"line": {"color": r.color, "width": 1.5}, "opacity": 0.35} if busy(r.path)
+               else {"line": {"color": r.color, "width": 5}}),
             "hovertemplate": f"{label}<br>t=%{{customdata}}<br>θ=(%{{x:.4g}}, %{{y:.4g}})"
                              "<extra></extra>",
         })  # fmt: skip

@@ -310,12 +310,16 @@ def race_figure(
 BUSY = 40.0
 
 
-def _path_style(path: NDArray[np.float64], color: str) -> dict[str, Any]:
-    """The line of one run's path: 2.5 px at 0.55 opacity, or 0.8 px at 0.3 for a zig-zag."""
+def busy(path: NDArray[np.float64]) -> bool:
+    """Whether a path (n, 2) is a zig-zag: its drawn length over BUSY times its extent."""
     steps = np.hypot(*np.diff(path, axis=0).T) if len(path) > 1 else np.zeros(0)
     extent = float(np.hypot(*np.ptp(path, axis=0))) if len(path) else 0.0
-    busy = extent > 0 and float(steps.sum()) > BUSY * extent
-    width, opacity = (0.8, 0.3) if busy else (2.5, 0.55)
+    return extent > 0 and float(steps.sum()) > BUSY * extent
+
+
+def _path_style(path: NDArray[np.float64], color: str) -> dict[str, Any]:
+    """The line of one run's path: 2.5 px at 0.55 opacity, or 0.8 px at 0.3 for a zig-zag."""
+    width, opacity = (0.8, 0.3) if busy(path) else (2.5, 0.55)
     return {"line": {"color": color, "width": width}, "opacity": opacity}
 
 

@@ -62,21 +62,29 @@ section = st.segmented_control(
     format_func=lambda s: t(f"lecture.{s}.short", lang), width="stretch",
 )  # fmt: skip
 section = section or SECTION_IDS[0]
-view3d = st.selectbox(t("view3d.control", lang), urlstate.VIEW3D, key="lec_view3d", width=320,
-                      format_func=lambda v: t(f"view3d.{v or 'off'}", lang),
-                      help=t("view3d.help", lang))  # fmt: skip
+
+
+def view_widget(ui: object) -> str:
+    """The "Surface view" selectbox (2-D, 3-D, 3-D log height) in ``ui``."""
+    return ui.selectbox(t("view3d.control", lang), urlstate.VIEW3D, key="lec_view3d",
+                        format_func=lambda v: t(f"view3d.{v or 'off'}", lang),
+                        help=t("view3d.help", lang))  # fmt: skip
+
+
+# The view: on the projector above the charts (no sidebar there); else read now and drawn in
+# the sidebar at the end, so the browser draws the first chart before it (bench/bench_page.py)
+view3d = view_widget(st) if state.present else st.session_state.get("lec_view3d", "")
 view3d = view3d if view3d in urlstate.VIEW3D else ""
 
 
 def show(exp: Experiment, settings: urlstate.Settings, first: bool = False) -> None:
-    """One experiment: what to look at, the race chart (and σ, η/σ), the Playground link
+    """One experiment: the race chart, what to look at (and σ, η/σ), the Playground link
     (``first``: the page's first chart; a browser's first visit ends there, and the rest
     comes once it is drawn: lab.chart.waits_for_chart)."""
     settings = urlstate.Settings(**{**settings.__dict__, "lang": lang, "present": state.present,
                                     "view3d": view3d})  # fmt: skip
     labels = tuple(t(f"lecture.run.{k}", lang) for k in exp.labels) if exp.labels else None
     st.subheader(t(f"lecture.exp.{exp.key}.title", lang))
-    st.markdown(t(f"lecture.exp.{exp.key}.see", lang))
     with st.spinner(t("pg.running", lang)):
         traj, fig, adaptive = race(query_key(settings, labels, variant))
     config = chart_config(variant) if variant == COMPACT else None
@@ -87,6 +95,7 @@ def show(exp: Experiment, settings: urlstate.Settings, first: bool = False) -> N
         chart(fig, key=f"lec_{exp.key}", config=config, first_of="lecture" if first else None)
     if first and waits_for_chart("lecture"):
         st.stop()
+    st.markdown(t(f"lecture.exp.{exp.key}.see", lang))  # what to look at (under the chart)
     if exp.adaptive:
         st.caption(t("pg.sigma_caption", lang))
         chart(adaptive, key=f"lec_{exp.key}_adaptive", config=config)
@@ -120,6 +129,9 @@ for n, exp in enumerate(SECTIONS[section]):
         settings = builder_settings(settings, m, sigma, sched, lr)
     show(exp, settings, first=n == 0)
 
+if not state.present:
+    with st.sidebar:
+        view_widget(st)
 state = urlstate.LectureState(section, alpha, m, sigma, sched, lr, state.present, view3d)
 st.session_state["lec_state"] = state
 sync_url(urlstate.lecture_query(state))

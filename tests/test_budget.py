@@ -327,55 +327,8 @@ def test_a_sweep_that_fits_is_one_engine_call_the_engine_accepts() -> None:
             assert len(gd3) * n_lr * plan.steps <= MAX_WORK, (n_lr, limit, plan.steps)
 
 
-#: a fresh measurement may exceed the table's price by this much before the test calls the
-#: table stale: CPU time of this thread, best of 5 with the garbage collector off, but the
-#: 2-core machine is shared (other processes' caches and memory traffic slow this one by up to
-#: ~20% under load): the test catches a table that is off by much, not a few per cent
-SLACK = 1.5
-
-
-@pytest.mark.parametrize("key", list(SURFACES))
-def test_the_price_covers_what_a_run_update_costs_now(key) -> None:
-    """Nothing is priced below what it costs: the engine call the table prices (1,024 starts
-    over the view box, final numbers only, η small enough that every run takes every update)
-    measured again now for gradient descent and Adam (the lanes path) and the per-run path's
-    costliest preset on this surface costs at most SLACK × its price per run-update."""
-    import gc
-
-    gc.collect()
-    gc.disable()  # a collection of the test session's heap is not the engine's cost
-    try:
-        _measure_and_compare(key)
-    finally:
-        gc.enable()
-
-
-def _measure_and_compare(key: str) -> None:
-    from lab.basins import cell_centres
-    from optimizers import run
-
-    s = get_surface(key)
-    starts = cell_centres(s, 32)[2]
-    row = budget.engine_costs()[key]
-    for name in ("gd", "adam", row["per_run_costliest"]):
-        o = preset(name, lr=1e-6)
-        price = budget.update_price(s, [o])
-        steps = 500 if price < 2e-7 else 100  # ~10 ms a call
-        opts = [o] * len(starts)
-        res = run(s, opts, start=starts, steps=steps, record=())
-        assert not res.diverged.any(), name  # every run pays every update
-        best = min(_cpu(run, s, opts, start=starts, steps=steps, record=()) for _ in range(5))
-        per_update = best / (len(starts) * steps)
-        assert per_update <= SLACK * price, (name, per_update, price)
-
-
-def _cpu(fn, *args, **kwargs) -> float:
-    """CPU seconds of this thread that fn(*args, **kwargs) took."""
-    import time
-
-    t0 = time.thread_time()
-    fn(*args, **kwargs)
-    return time.thread_time() - t0
+# (that a price still covers what a run-update costs today is measured, not asserted in a
+# timed test: bench/bench_prices.py prints measured / price per surface and path)
 
 
 # -- the pages -------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def test_a_formula_undefined_somewhere_leaves_those_cells_out():
     assert all(v is not None and math.isfinite(v) for v in mesh["z"])
     text = chart.payload(fig)
     assert "NaN" not in text and "Infinity" not in text
-    assert fig["layout"]["scene"]["zaxis"]["title"]["text"].startswith("log₁₀(loss − ")
+    assert fig["layout"]["scene"]["zaxis"]["title"]["text"].startswith("log₁₀(损失 − ")
     assert [tr["name"] for tr in fig["data"][1:3]] == ["最小值", "起点"]  # (in Chinese)
     assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ 播放"
 
