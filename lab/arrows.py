@@ -11,8 +11,8 @@ Scales (one per figure, stated in the legend):
   of the view;
 - Δθ is drawn at true scale (it ends where the run went) when a long one is at least
   ``VISIBLE`` of that side; else magnified like g and m (and said so);
-- σ is a cross of two capped bars through θ^t, along θ_1 half as long as σ_1 times one scale,
-  along θ_2 as σ_2 (a large σ ``BOX`` of the side): the longer the bar along an axis, the
+- σ is a cross of two capped bars through θ^t, of half-lengths σ_1 (along θ_1) and σ_2 (along
+  θ_2) times one scale (a large σ is ``BOX`` of the side): the longer the bar along an axis, the
   smaller the step along it.  (A box would do, but σ_2 is often a hundredth of σ_1 and the box
   a line; the bars' caps, ``CAP`` of the side, keep a short bar readable.)
 
@@ -40,7 +40,8 @@ Array = NDArray[np.float64]
 #: larger side
 ARROW = 0.22
 TYPICAL = 0.9
-#: Δθ is drawn at true scale when its longest is at least this fraction of the side
+#: Δθ is drawn at true scale when a long one (the TYPICAL quantile) is at least this fraction
+#: of the side
 VISIBLE = 0.02
 #: a long σ bar's half-length, as a fraction of the side; its caps' half-length
 BOX = 0.1

@@ -1,4 +1,6 @@
-"""The one cached engine call behind every race chart (Playground and Lecture pages).
+"""The cached engine calls behind the charts: every race chart (Playground and Lecture pages:
+the engine's run, and its figures — a change of the arrows or the 3-D view draws the figures
+anew, not the run), the fair race's tuning, one update's numbers, and the Basins page's grid.
 
 Keyed by the canonical URL query of the settings (JSON), so the same view asked by sixty
 students, or by two pages, runs the engine once.  A miss is bounded (lab.budget: at most
@@ -192,5 +194,6 @@ def basin_grid(key: str) -> BasinResult:
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def basin_picture(key: str, color_by: str, lang: str, compact: bool) -> dict[str, Any]:
     """The figure of a computed grid (the picture and the cells' hover), without the pick."""
-    return basin_figure(basin_grid(key), lang=lang, color_by=color_by, compact=compact,
+    # (the page asked for the grid first, in its turn: here a cache hit)
+    return basin_figure(_basin_grid(key), lang=lang, color_by=color_by, compact=compact,
                         height=520 if compact else 640)  # fmt: skip

@@ -59,6 +59,7 @@ from .urlstate import (
     BasinsState,
     Settings,
     SweepState,
+    arrows_value,
     dataset_size,
     nearest,
 )
@@ -251,21 +252,14 @@ def sidebar(initial: Settings, ui: Any = None) -> Settings:
 VIEW_KEYS = ("arrows", "view3d")
 
 
-def _arrow_value(arrows: tuple[int, ...], n_runs: int) -> str:
-    if not arrows:
-        return ""
-    if n_runs > 1 and arrows == tuple(range(n_runs)):
-        return "all"
-    return ",".join(str(i + 1) for i in arrows)
-
-
 def view_widgets(ui: Any, canon: Settings, lang: str) -> tuple[tuple[int, ...], str]:
     """How the race is drawn: the runs with arrows on the surface (none, all, or one; a link's
     other choice of runs is kept as an option of its own), and 2-D or 3-D."""
     n = len(canon.runs)
     labels = run_labels(canon.runs, lang)
     options = ["", *(["all"] if n > 1 else []), *(str(i + 1) for i in range(n))]
-    current = _arrow_value(tuple(i for i in canon.arrows if i < n), n)
+    shown = tuple(i for i in canon.arrows if i < n)  # (the link's runs; its parts are kept)
+    current = arrows_value(replace(canon, arrows=shown, arrow_kinds=())) if shown else ""
     if current not in options:
         options.append(current)
     if st.session_state.get("arrows") not in options:  # (a run was removed)
