@@ -36,9 +36,7 @@ from surfaces import Surface
 from .figures import (
     COMPACT,
     FONT,
-    FRAME_MS,
     PRESENT,
-    SLOW_FRAME_MS,
     WIDE,
     Fig,
     _colorscale,
@@ -47,6 +45,7 @@ from .figures import (
     _sig,
     busy,
     narrow_or_wide,
+    play_controls,
     short,
     with_alt,
 )
@@ -249,13 +248,8 @@ def _layout(traj: Trajectories, h: Heights, height: int, lang: str, variant: str
             notes: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     x0, x1, y0, y1 = traj.surface.view
     entries = [t("fig.minimum", lang), t("fig.start", lang), *(r.label for r in traj.runs)]
-    names = [str(ft) for ft in traj.frame_t.tolist()]
     # plotly.js's own animation (the HTML export, plain plotly.js) redraws a 3-D frame
-    play = {"frame": {"duration": FRAME_MS, "redraw": True}, "fromcurrent": True,
-            "transition": {"duration": 0}, "mode": "immediate"}  # fmt: skip
-    slow = {**play, "frame": {"duration": SLOW_FRAME_MS, "redraw": True}}
-    stride = max(1, -(-len(names) // 50))
-    stops = names[::stride] + (names[-1:] if (len(names) - 1) % stride else [])
+    menu, slider = play_controls(traj.frame_t, lang, redraw=True)
     axis = {"showspikes": False, "backgroundcolor": "#f7f7f7", "gridcolor": "#dddddd"}
     aspect_y = min(2.0, max(0.5, (y1 - y0) / max(x1 - x0, 1e-300)))
     rows = _legend_rows(entries, per_row={COMPACT: 34, PRESENT: 110}.get(variant, 64))
@@ -277,25 +271,8 @@ def _layout(traj: Trajectories, h: Heights, height: int, lang: str, variant: str
             "camera": PHONE_CAMERA if variant == COMPACT else CAMERA, "dragmode": "turntable",
             "annotations": notes,
         },
-        "updatemenus": [{
-            "type": "buttons", "direction": "left", "x": 0, "y": 0, "xanchor": "left",
-            "yanchor": "top", "showactive": False,
-            "buttons": [
-                {"label": t("fig.play", lang), "method": "animate", "args": [None, play]},
-                {"label": t("fig.slow", lang), "method": "animate", "args": [None, slow]},
-                {"label": t("fig.pause", lang), "method": "animate",
-                 "args": [[None], {"frame": {"duration": 0, "redraw": True},
-                                   "mode": "immediate", "transition": {"duration": 0}}]},
-            ],
-        }],
-        "sliders": [{
-            "active": 0, "x": 0.4, "len": 0.6, "y": 0, "yanchor": "top",
-            "currentvalue": {"prefix": t("fig.update_t", lang)},
-            "steps": [{"label": n, "method": "animate",
-                       "args": [[n], {"frame": {"duration": 0, "redraw": True},
-                                      "mode": "immediate", "transition": {"duration": 0}}]}
-                      for n in stops],
-        }],
+        "updatemenus": [menu],
+        "sliders": [slider],
     }  # fmt: skip
     if variant == PRESENT:
         layout.pop("height")  # as tall as the page makes it (lab/screen.py)

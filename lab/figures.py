@@ -417,12 +417,7 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str,
                  extra: tuple[str, ...] = ()) -> dict[str, Any]:  # fmt: skip
     pic = surface_picture(traj.surface)
     x0, x1, y0, y1 = pic["box"]
-    names = [str(t) for t in traj.frame_t.tolist()]
-    stride = max(1, -(-len(names) // SLIDER_STOPS))
-    stops = names[::stride] + (names[-1:] if (len(names) - 1) % stride else [])
-    play = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True,
-            "transition": {"duration": 0}, "mode": "immediate"}  # fmt: skip
-    slow = {**play, "frame": {"duration": SLOW_FRAME_MS, "redraw": False}}
+    menu, slider = play_controls(traj.frame_t, lang)
     ytype = "log" if log_y else "linear"
     # the legend sits above the plots, in the top margin, under the toolbar's 30 px: one row
     # (33 px) per ~64 characters (a 730 px wide chart: a tablet upright; a laptop's holds ~90);
@@ -463,29 +458,41 @@ def _race_layout(traj: Trajectories, log_y: bool, height: int, lang: str,
             "source": pic["uri"], "xref": "x", "yref": "y", "x": x0, "y": y1,
             "sizex": x1 - x0, "sizey": y1 - y0, "sizing": "stretch", "layer": "below",
         }],
-        "updatemenus": [{
-            "type": "buttons", "direction": "left", "x": 0, "y": -0.1, "xanchor": "left",
-            "yanchor": "top", "pad": {"t": 20, "r": 10}, "showactive": False,
-            "buttons": [
-                {"label": t("fig.play", lang), "method": "animate", "args": [None, play]},
-                {"label": t("fig.slow", lang), "method": "animate", "args": [None, slow]},
-                {"label": t("fig.pause", lang), "method": "animate",
-                 "args": [[None], {"frame": {"duration": 0, "redraw": False},
-                                   "mode": "immediate", "transition": {"duration": 0}}]},
-            ],
-        }],
-        "sliders": [{
-            "active": 0, "x": 0.4, "len": 0.6, "y": -0.1, "yanchor": "top",
-            "pad": {"t": 20},
-            "currentvalue": {"prefix": t("fig.update_t", lang), "font": {"size": 15}},
-            "steps": [
-                {"label": n, "method": "animate",
-                 "args": [[n], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
-                                "transition": {"duration": 0}}]}
-                for n in stops
-            ],
-        }],
+        "updatemenus": [{**menu, "y": -0.1, "pad": {"t": 20, "r": 10}}],
+        "sliders": [{**slider, "y": -0.1, "pad": {"t": 20},
+                     "currentvalue": {**slider["currentvalue"], "font": {"size": 15}}}],
     }  # fmt: skip
+
+
+def play_controls(frame_t: NDArray[np.int64], lang: str,
+                  redraw: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """plotly.js's own ▶ Play / Slow / Pause buttons and scrubber (SLIDER_STOPS stops) for
+    frames named by ``frame_t`` (the HTML export plays with them; lab.chart draws its own);
+    ``redraw``: each frame redraws the plot (a 3-D scene needs it).  Positions are the
+    caller's (y, pad)."""
+    names = [str(ft) for ft in frame_t.tolist()]
+    stride = max(1, -(-len(names) // SLIDER_STOPS))
+    stops = names[::stride] + (names[-1:] if (len(names) - 1) % stride else [])
+    play = {"frame": {"duration": FRAME_MS, "redraw": redraw}, "fromcurrent": True,
+            "transition": {"duration": 0}, "mode": "immediate"}  # fmt: skip
+    slow = {**play, "frame": {"duration": SLOW_FRAME_MS, "redraw": redraw}}
+    still = {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate",
+             "transition": {"duration": 0}}  # fmt: skip
+    menu = {
+        "type": "buttons", "direction": "left", "x": 0, "y": 0, "xanchor": "left",
+        "yanchor": "top", "showactive": False,
+        "buttons": [
+            {"label": t("fig.play", lang), "method": "animate", "args": [None, play]},
+            {"label": t("fig.slow", lang), "method": "animate", "args": [None, slow]},
+            {"label": t("fig.pause", lang), "method": "animate", "args": [[None], still]},
+        ],
+    }  # fmt: skip
+    slider = {
+        "active": 0, "x": 0.4, "len": 0.6, "y": 0, "yanchor": "top",
+        "currentvalue": {"prefix": t("fig.update_t", lang)},
+        "steps": [{"label": n, "method": "animate", "args": [[n], still]} for n in stops],
+    }  # fmt: skip
+    return menu, slider
 
 
 def _entries(traj: Trajectories, lang: str, extra: tuple[str, ...] = ()) -> list[str]:
