@@ -318,16 +318,7 @@ def _browser_runs(b, url: str, ref_url: str, repeat: int, loads_only: bool = Fal
         known_lr.append(_redraw(page, "ArrowRight"))
         page.wait_for_timeout(800)
         page.mouse.move(1400, 10)  # the pointer off the sidebar and the plot
-        idle.append(page.evaluate(IDLE))
-        page.evaluate(WATCH)
-        page.get_by_text("▶ Play", exact=True).click()
-        n_frames = len(page.evaluate(NAMES))
-        page.wait_for_function(f"window._fr.length >= {n_frames}", timeout=30_000)
-        page.wait_for_timeout(300)
-        fr = page.evaluate("window._fr")
-        span = (fr[-1] - fr[0]) / 1000
-        fps.append((len(fr) - 1) / span)
-        durations.append(span / ((len(fr) - 1) / idle[-1]))  # / one frame per idle refresh
+        _play(page, PLOT, idle, fps, durations)
         page.close()
     report("browser: first chart visible after load (warm server)",
            1e3 * statistics.median(loads), "ms", "≤ 3000")  # fmt: skip
@@ -344,6 +335,20 @@ def _browser_runs(b, url: str, ref_url: str, repeat: int, loads_only: bool = Fal
            "≥ 0.8")  # fmt: skip
     report("browser: the frames' time / designed (one a refresh)", statistics.median(durations),
            "×", "≤ 1.2")  # fmt: skip
+
+
+def _play(page, plot: str, idle: list, fps: list, durations: list) -> None:
+    """Press the chart ``plot``'s (a JS expression) ▶ Play and append the browser's idle frame
+    rate, the animation's frame rate and its frames' time over one frame per idle refresh."""
+    idle.append(page.evaluate(IDLE))
+    page.evaluate(WATCH.replace(PLOT, plot))
+    page.locator(".esl-play").first.click()
+    n_frames = len(page.evaluate(f"{plot}._esl.names"))
+    page.wait_for_function(f"window._fr.length >= {n_frames}", timeout=60_000)
+    fr = page.evaluate("window._fr")
+    span = (fr[-1] - fr[0]) / 1000
+    fps.append((len(fr) - 1) / span)
+    durations.append(span / ((len(fr) - 1) / idle[-1]))  # / one frame per idle refresh
 
 
 #: four runs, each with its update's arrows and σ's bars (lab.arrows): 16 moving shapes
@@ -371,15 +376,7 @@ def play_arrows(repeat: int) -> None:
                 page.wait_for_function(LAST + " === '500'", timeout=90_000)
                 page.wait_for_timeout(800)
                 page.mouse.move(1400, 10)
-                idle.append(page.evaluate(IDLE))
-                page.evaluate(WATCH)
-                page.get_by_text("▶ Play", exact=True).click()
-                n_frames = len(page.evaluate(NAMES))
-                page.wait_for_function(f"window._fr.length >= {n_frames}", timeout=60_000)
-                fr = page.evaluate("window._fr")
-                span = (fr[-1] - fr[0]) / 1000
-                fps.append((len(fr) - 1) / span)
-                durations.append(span / ((len(fr) - 1) / idle[-1]))
+                _play(page, PLOT, idle, fps, durations)
                 page.close()
             b.close()
         report("arrows on (4 runs): idle frame rate", statistics.median(idle), "fps")
@@ -423,15 +420,7 @@ def play3d(repeat: int) -> None:
                     drawn.append(time.perf_counter() - t0)
                     page.wait_for_timeout(800)
                     page.mouse.move(2, 2)  # (the pointer off the scene)
-                    idle.append(page.evaluate(IDLE))
-                    page.evaluate(WATCH.replace(PLOT, GD3))
-                    page.locator(".esl-play").first.click()
-                    n_frames = len(page.evaluate(f"{GD3}._esl.names"))
-                    page.wait_for_function(f"window._fr.length >= {n_frames}", timeout=60_000)
-                    fr = page.evaluate("window._fr")
-                    span = (fr[-1] - fr[0]) / 1000
-                    fps.append((len(fr) - 1) / span)
-                    durations.append(span / ((len(fr) - 1) / idle[-1]))
+                    _play(page, GD3, idle, fps, durations)
                     page.close()
                 report(f"3-D, {name}: chart drawn after load (gl3d bundle)",
                        1e3 * statistics.median(drawn), "ms")  # fmt: skip

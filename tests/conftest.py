@@ -41,12 +41,17 @@ def browser():
         ctx.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="session")
-def server():
+def served(script: str, log: str):
+    """``script`` served on a free port for a fixture (yields its URL; its log in artifacts/)."""
     from loadtest.live import NotHealthy, serving
 
     try:
-        with serving("app.py", log=SHOTS.parent / "streamlit-test.log") as (_, url):
+        with serving(script, log=SHOTS.parent / log) as (_, url):
             yield url
     except NotHealthy as e:
         pytest.fail(str(e))
+
+
+@pytest.fixture(scope="session")
+def server():
+    yield from served("app.py", "streamlit-test.log")

@@ -72,14 +72,19 @@ def test_the_payload_has_no_frames_and_no_plotly_controls_but_the_animation():
     assert len(chart.payload(fig)) < 0.6 * len(json.dumps(fig))  # the frames were most of it
 
 
-def test_the_animation_gives_back_every_frame_as_the_figure_had_it():
-    fig = default_race()
-    back = chart.figure_of(as_element(chart.payload(fig)))
+def assert_same_frames(back: dict, fig: dict) -> None:
+    """``figure_of``'s frames are ``fig``'s: the same names, traces and points."""
     assert len(back["frames"]) == len(fig["frames"])
     for mine, theirs in zip(back["frames"], fig["frames"], strict=True):
         assert mine["name"] == theirs["name"] and mine["traces"] == theirs["traces"]
         for d, e in zip(mine["data"], theirs["data"], strict=True):
             assert d["x"] == e["x"] and d["y"] == e["y"]
+
+
+def test_the_animation_gives_back_every_frame_as_the_figure_had_it():
+    fig = default_race()
+    back = chart.figure_of(as_element(chart.payload(fig)))
+    assert_same_frames(back, fig)
     assert back["anim"]["labels"]["play"] == "▶ Play"
 
 
@@ -295,11 +300,7 @@ def test_a_shape_trace_is_sent_as_its_whole_polyline_in_every_frame():
 def test_a_figure_with_shapes_gives_back_every_frame_as_it_had_it():
     fig = shape_figure()
     back = chart.figure_of(as_element(chart.payload(fig)))
-    assert len(back["frames"]) == len(fig["frames"])
-    for mine, theirs in zip(back["frames"], fig["frames"], strict=True):
-        assert mine["name"] == theirs["name"] and mine["traces"] == theirs["traces"]
-        for d, e in zip(mine["data"], theirs["data"], strict=True):
-            assert d["x"] == e["x"] and d["y"] == e["y"]
+    assert_same_frames(back, fig)
 
 
 def test_shapes_in_the_race_leave_the_other_moving_traces_as_they_were():
@@ -346,15 +347,9 @@ def test_an_empty_shape_in_a_frame_is_an_empty_polyline():
 @pytest.fixture(scope="module")
 def chart_app():
     """tests/apps/chart_app.py served on a free port (its URL)."""
-    from conftest import SHOTS
+    from conftest import served
 
-    from loadtest.live import NotHealthy, serving
-
-    try:
-        with serving("tests/apps/chart_app.py", log=SHOTS.parent / "chart-app-test.log") as (_, u):
-            yield u
-    except NotHealthy as e:
-        pytest.fail(str(e))
+    yield from served("tests/apps/chart_app.py", "chart-app-test.log")
 
 
 #: the overlay path's points, and where the figure's points are drawn (px in the overlay)
